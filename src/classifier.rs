@@ -1,0 +1,280 @@
+//! The classifier: lexicons compiled once, then `classify(&str) -> Report` for any number of
+//! messages on any number of threads.
+
+use crate::context::{turn_at, Context, Mark};
+use crate::error::Error;
+use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
+use crate::matcher::{Hit, Matcher};
+use crate::normalize::{normalize_into, Normalized};
+use crate::report::{Citation, Report, Scores};
+use crate::score;
+use crate::tokenize::Tokenizer;
+use crate::{Category, Span, Verdict};
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+/// Classifies messages. Build it once; it is `Send + Sync` and shared across threads.
+///
+/// ```
+/// use cuishou::{Classifier, Verdict};
+/// let classifier = Classifier::new();
+/// let report = classifier.classify("你再不还钱,明天就上*门找你,后果自负");
+/// assert_eq!(report.verdict, Verdict::Threat);
+/// let c = &report.citations[0];
+/// assert_eq!(&"你再不还钱,明天就上*门找你,后果自负"[c.byte_start..c.byte_end], c.phrase);
+/// ```
+pub struct Classifier {
+    lexicon: Lexicon,
+    matcher: Matcher,
+    context: Context,
+    tokenizer: Tokenizer,
+}
+
+/// Configures a [`Classifier`]: which lexicons, with or without the embedded defaults.
+///
+/// ```no_run
+/// let classifier = cuishou::Classifier::builder()
+///     .lexicon_dir("my-lexicons")
+///     .defaults(false)
+///     .build()?;
+/// # Ok::<(), cuishou::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClassifierBuilder {
+    dirs: Vec<PathBuf>,
+    sources: Vec<Source>,
+    defaults: bool,
+}
+
+impl Default for ClassifierBuilder {
+    fn default() -> Self {
+        ClassifierBuilder { dirs: Vec::new(), sources: Vec::new(), defaults: true }
+    }
+}
+
+impl ClassifierBuilder {
+    /// Adds every `*.toml` file of a directory.
+    pub fn lexicon_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dirs.push(dir.into());
+        self
+    }
+
+    /// Adds one lexicon source held in memory.
+    pub fn source(mut self, path: impl Into<String>, text: impl Into<String>) -> Self {
+        self.sources.push(Source { path: path.into(), text: text.into() });
+        self
+    }
+
+    /// Whether the embedded default lexicons are included (they are unless told otherwise).
+    pub fn defaults(mut self, yes: bool) -> Self {
+        self.defaults = yes;
+        self
+    }
+
+    /// Loads, validates and compiles everything; every lexicon problem is reported at once.
+    pub fn build(self) -> Result<Classifier, Error> {
+        let mut sources = if self.defaults { crate::lexicon::embedded_sources() } else { Vec::new() };
+        for d in &self.dirs {
+            sources.extend(Lexicon::read_dir(d)?);
+        }
+        sources.extend(self.sources);
+        Ok(Classifier::from_lexicon(Lexicon::from_sources(&sources)?))
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    norm: Normalized,
+    hits: Vec<Hit>,
+    marks: Vec<Mark>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// A hit that survived the context checks.
+struct Evidence {
+    rule: usize,
+    byte_start: usize,
+    byte_end: usize,
+    speaker: Option<String>,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier::new()
+    }
+}
+
+impl Classifier {
+    /// The classifier over the embedded default lexicons.
+    pub fn new() -> Classifier {
+        Classifier::from_lexicon(Lexicon::embedded())
+    }
+
+    /// A builder for other lexicon sets.
+    pub fn builder() -> ClassifierBuilder {
+        ClassifierBuilder::default()
+    }
+
+    /// Compiles an already validated lexicon.
+    pub fn from_lexicon(lexicon: Lexicon) -> Classifier {
+        crate::normalize::warm_up();
+        let matcher = Matcher::new(&lexicon.rules);
+        let context = Context::new(&lexicon.context);
+        let words = lexicon
+            .rules
+            .iter()
+            .flat_map(|r| r.phrases.iter().chain(&r.variants))
+            .map(|p| crate::normalize(p).text)
+            .filter(|w| w.chars().count() > 1)
+            .collect();
+        Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon }
+    }
+
+    /// Every rule, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.lexicon.rules
+    }
+
+    /// A short hash identifying the lexicon set in use.
+    pub fn lexicon_version(&self) -> &str {
+        &self.lexicon.version
+    }
+
+    /// Classifies one message.
+    pub fn classify(&self, input: &str) -> Report {
+        let evidence = self.evidence(input);
+        self.report(input, &evidence)
+    }
+
+    /// Ids of the rules whose evidence survives the context checks in `input`, cues included,
+    /// before thresholds. The rule-example tests use it.
+    ///
+    /// ```
+    /// let c = cuishou::Classifier::new();
+    /// let ids = c.matched_rules("我们不会上门");
+    /// assert!(ids.iter().all(|id| !id.starts_with("THR")));
+    /// ```
+    pub fn matched_rules(&self, input: &str) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.evidence(input).iter().map(|e| self.lexicon.rules[e.rule].id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn evidence(&self, input: &str) -> Vec<Evidence> {
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let Scratch { norm, hits, marks } = &mut *s;
+            normalize_into(input, norm);
+            self.matcher.find(&norm.text, hits);
+            if hits.is_empty() {
+                return Vec::new();
+            }
+            let rules = &self.lexicon.rules;
+            if hits.iter().any(|h| rules[h.rule].negatable) {
+                self.context.marks(&norm.text, marks);
+            } else {
+                marks.clear();
+            }
+            let boundaries = hits.iter().any(|h| rules[h.rule].boundary).then(|| self.tokenizer.boundaries(&norm.text));
+            let turns = self.context.turns(input);
+            let mut out = Vec::with_capacity(hits.len());
+            for h in hits.iter() {
+                let rule = &rules[h.rule];
+                if let Some(b) = &boundaries {
+                    if rule.boundary && !(b.binary_search(&h.start).is_ok() && b.binary_search(&h.end).is_ok()) {
+                        continue;
+                    }
+                }
+                let (byte_start, byte_end) = norm.to_input(h.start, h.end);
+                let turn = turn_at(&turns, byte_start);
+                if turn.is_some_and(|t| !t.collector) {
+                    continue;
+                }
+                if rule.negatable && self.context.negated(norm, marks, h.start) {
+                    continue;
+                }
+                out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
+            }
+            self.apply_cues(input, out)
+        })
+    }
+
+    /// Applies the message-level cues: a reporting text counts no collector evidence, a
+    /// notice that is not collection counts no polite reminder, and rules that need a
+    /// third-party addressee count only when there is one.
+    fn apply_cues(&self, input: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
+        let rules = &self.lexicon.rules;
+        let quoted = if self.lexicon.context.quote_pairs.is_empty() { Vec::new() } else { self.context.quoted(input) };
+        let inside = |e: &Evidence| quoted.iter().any(|&(s, t)| s <= e.byte_start && e.byte_end <= t);
+        let cue = |c: Cue, ev: &[Evidence]| {
+            let ids: Vec<usize> = ev.iter().filter(|e| !inside(e)).map(|e| e.rule).collect();
+            score::noisy_or(rules, ids.iter(), RuleKind::Cue(c))
+        };
+        let reporting = cue(Cue::Reporting, &ev);
+        let third_party = cue(Cue::ThirdParty, &ev) >= score::THRESHOLD;
+        let non_collection = cue(Cue::NonCollection, &ev) >= score::THRESHOLD;
+        ev.retain(|e| {
+            let r = &rules[e.rule];
+            match r.kind {
+                RuleKind::Cue(_) => true,
+                RuleKind::Category(c) => {
+                    reporting < score::THRESHOLD
+                        && !(reporting > 0.0 && inside(e))
+                        && (third_party || !r.requires_third_party)
+                        && !(non_collection && c == Category::PoliteReminder)
+                }
+            }
+        });
+        ev
+    }
+
+    fn report(&self, input: &str, ev: &[Evidence]) -> Report {
+        let rules = &self.lexicon.rules;
+        if ev.iter().all(|e| matches!(rules[e.rule].kind, RuleKind::Cue(_))) {
+            return Report::none();
+        }
+        let mut scores = [0.0; 4];
+        for c in Category::ALL {
+            scores[c.index()] = score::noisy_or(rules, ev.iter().map(|e| &e.rule), RuleKind::Category(c));
+        }
+        let offer = ev.iter().any(|e| rules[e.rule].offer);
+        let labels = score::labels(&scores, offer);
+        let polite_kept = labels.contains(&Category::PoliteReminder);
+        let only_offers = polite_kept && labels.len() > 1;
+        let mut citations: Vec<Citation> = ev
+            .iter()
+            .filter_map(|e| {
+                let r = &rules[e.rule];
+                let RuleKind::Category(c) = r.kind else { return None };
+                if !labels.contains(&c) || (c == Category::PoliteReminder && only_offers && !r.offer) {
+                    return None;
+                }
+                let span = Span::from_bytes(input, e.byte_start, e.byte_end);
+                Some(Citation {
+                    category: c,
+                    rule: r.id.clone(),
+                    phrase: input[e.byte_start..e.byte_end].to_string(),
+                    start: span.start,
+                    end: span.end,
+                    byte_start: span.byte_start,
+                    byte_end: span.byte_end,
+                    message: r.message.clone(),
+                    clause: r.clause.clone(),
+                    speaker: e.speaker.clone(),
+                })
+            })
+            .collect();
+        citations.sort_by(|a, b| a.byte_start.cmp(&b.byte_start).then(b.byte_end.cmp(&a.byte_end)));
+        let verdict = labels.last().map_or(Verdict::None, |&c| Verdict::from(c));
+        Report { verdict, labels, scores: Scores::from_array(scores), citations }
+    }
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Classifier>();
+};

@@ -1,0 +1,61 @@
+//! `cuishou lexicon check|list`.
+
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a lexicon directory (default: the embedded lexicons) and list every problem.
+    Check {
+        /// Directory of *.toml lexicon files.
+        dir: Option<PathBuf>,
+        /// Check the directory together with the embedded defaults (catches id clashes).
+        #[arg(long)]
+        with_defaults: bool,
+    },
+    /// List every rule: id, category, weight, message, clause.
+    List {
+        #[command(flatten)]
+        lexicons: super::LexiconArgs,
+    },
+}
+
+pub fn run(cmd: Command) -> anyhow::Result<u8> {
+    match cmd {
+        Command::Check { dir, with_defaults } => {
+            let (diags, count) = match &dir {
+                Some(d) => (cuishou::lexicon::check_dir(d, with_defaults), None),
+                None => match cuishou::Lexicon::from_sources(&cuishou::lexicon::embedded_sources()) {
+                    Ok(l) => (Vec::new(), Some(l.rules.len())),
+                    Err(cuishou::Error::Lexicon(d)) => (d, None),
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            for d in &diags {
+                println!("{d}");
+            }
+            let name = dir.as_ref().map_or("embedded lexicons".to_string(), |d| d.display().to_string());
+            if diags.is_empty() {
+                match count {
+                    Some(n) => eprintln!("{name}: ok ({n} rules)"),
+                    None => eprintln!("{name}: ok"),
+                }
+                Ok(0)
+            } else {
+                eprintln!("{name}: {} problem(s)", diags.len());
+                Ok(super::EXIT_ERROR)
+            }
+        }
+        Command::List { lexicons } => {
+            let c = lexicons.build()?;
+            for r in c.rules() {
+                let kind = match r.kind {
+                    cuishou::lexicon::RuleKind::Category(c) => c.as_str().to_string(),
+                    cuishou::lexicon::RuleKind::Cue(c) => format!("cue:{c:?}"),
+                };
+                println!("{}\t{}\t{}\t{}\t{}", r.id, kind, r.weight, r.message, r.clause);
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Command-line front end: what was typed, and one file per subcommand.
+
+mod classify;
+mod eval;
+mod lexicon;
+mod render;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cuishou::{Classifier, Verdict};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Reads Chinese debt-collection messages and cites the phrases that make them polite,
+/// pressure, threat or illegal disclosure.
+#[derive(Parser, Debug)]
+#[command(name = "cuishou", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Classify one message (argument, --file or stdin) or many (--lines, --input).
+    Classify(classify::Args),
+    /// Measure accuracy on labeled JSONL, beside a keyword baseline.
+    Eval(eval::Args),
+    /// Check or list lexicon files.
+    #[command(subcommand)]
+    Lexicon(lexicon::Command),
+}
+
+/// Which lexicons to load; shared by every subcommand that classifies.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LexiconArgs {
+    /// A directory of lexicon *.toml files, added to the embedded defaults.
+    #[arg(long, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+    /// Use only --lexicons, not the embedded defaults.
+    #[arg(long, requires = "lexicons")]
+    pub no_default_lexicons: bool,
+}
+
+impl LexiconArgs {
+    pub fn build(&self) -> Result<Classifier, cuishou::Error> {
+        let mut b = Classifier::builder().defaults(!self.no_default_lexicons);
+        if let Some(d) = &self.lexicons {
+            b = b.lexicon_dir(d);
+        }
+        b.build()
+    }
+}
+
+/// A verdict level as typed on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "snake_case")]
+pub enum Level {
+    None,
+    PoliteReminder,
+    Pressure,
+    Threat,
+    IllegalDisclosure,
+}
+
+impl From<Level> for Verdict {
+    fn from(l: Level) -> Verdict {
+        match l {
+            Level::None => Verdict::None,
+            Level::PoliteReminder => Verdict::PoliteReminder,
+            Level::Pressure => Verdict::Pressure,
+            Level::Threat => Verdict::Threat,
+            Level::IllegalDisclosure => Verdict::IllegalDisclosure,
+        }
+    }
+}
+
+/// Exit codes: 0 success, 1 a `--fail-on` or threshold condition held, 2 usage or input error.
+pub const EXIT_FAIL_ON: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Classify(a) => classify::run(a),
+        Command::Lexicon(c) => lexicon::run(c),
+        Command::Eval(a) => eval::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("cuishou: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// A closed stdout (`| head`) ends the run quietly.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,192 @@
+//! Every check a lexicon must pass; each failure becomes a located [`Diagnostic`].
+
+use super::parse::Located;
+use super::{ContextWords, Cue, Rule, RuleKind, Source};
+use crate::error::{line_col, Diagnostic};
+use crate::Category;
+use std::collections::HashMap;
+
+pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diagnostic>) -> Vec<Rule> {
+    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    let mut out = Vec::new();
+    for loc in raw {
+        let before = diags.len();
+        let r = &loc.raw;
+        let id = r.id.get_ref().clone();
+        let id_at = r.id.span().start;
+        let (line, _) = line_col(&loc.text, id_at);
+        if let Some((path, first)) = seen.get(&id) {
+            let where_ = if *path == loc.path { format!("line {first}") } else { format!("{path}:{first}") };
+            diags.push(loc.diag(id_at, format!("duplicate rule id (first at {where_})")));
+        } else {
+            seen.insert(id.clone(), (loc.path.clone(), line));
+        }
+        let kind = kind(&loc, diags);
+        if let Some(kind) = kind {
+            check_id(&loc, &id, kind, diags);
+        }
+        let w = *r.weight.get_ref();
+        if !(w > 0.0 && w <= 1.0) {
+            diags.push(loc.diag(r.weight.span().start, format!("weight {w} is outside (0, 1]")));
+        }
+        let is_cue = matches!(kind, Some(RuleKind::Cue(_)));
+        let message = r.message.as_ref().map(|m| m.get_ref().trim().to_string()).unwrap_or_default();
+        if !is_cue && message.is_empty() {
+            diags.push(loc.diag(loc.start, "missing or empty `message` (a one-line explanation in Chinese)"));
+        }
+        if message.contains('\n') {
+            diags.push(loc.diag(r.message.as_ref().unwrap().span().start, "`message` must be one line"));
+        }
+        for p in r.phrases.iter().chain(&r.variants) {
+            if p.get_ref().trim().is_empty() {
+                diags.push(loc.diag(p.span().start, "empty phrase"));
+            } else if crate::normalize(p.get_ref()).text.is_empty() {
+                diags.push(loc.diag(p.span().start, format!("phrase {:?} is only separators and can never match", p.get_ref())));
+            }
+        }
+        for p in &r.patterns {
+            match regex::Regex::new(p.get_ref()) {
+                Err(e) => diags.push(loc.diag(p.span().start, format!("pattern does not compile: {}", first_line(&e.to_string())))),
+                Ok(re) if re.is_match("") => diags.push(loc.diag(p.span().start, "pattern matches the empty string")),
+                Ok(_) => {}
+            }
+        }
+        if r.phrases.is_empty() && r.patterns.is_empty() {
+            diags.push(loc.diag(loc.start, "rule has no `phrases` and no `patterns`"));
+        }
+        if let Some(req) = &r.requires {
+            if req.get_ref() != "third_party" {
+                diags.push(loc.diag(req.span().start, format!("unknown `requires` {:?} (expected \"third_party\")", req.get_ref())));
+            }
+        }
+        if let Some(offer) = &r.offer {
+            if *offer.get_ref() && kind != Some(RuleKind::Category(Category::PoliteReminder)) {
+                diags.push(loc.diag(offer.span().start, "`offer` applies only to polite_reminder rules"));
+            }
+        }
+        if r.hit.is_empty() {
+            diags.push(loc.diag(loc.start, "rule has no `hit` example (a sentence it must match)"));
+        }
+        if r.miss.is_empty() {
+            diags.push(loc.diag(loc.start, "rule has no `miss` example (a sentence it must not match)"));
+        }
+        if diags.len() > before {
+            continue;
+        }
+        let Some(kind) = kind else { continue };
+        out.push(Rule {
+            id,
+            kind,
+            weight: w,
+            message,
+            clause: r.clause.as_ref().map(|c| c.get_ref().trim().to_string()).unwrap_or_default(),
+            phrases: r.phrases.iter().map(|p| p.get_ref().clone()).collect(),
+            variants: r.variants.iter().map(|p| p.get_ref().clone()).collect(),
+            patterns: r.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+            boundary: r.boundary,
+            negatable: r.negatable,
+            requires_third_party: r.requires.is_some(),
+            offer: r.offer.as_ref().is_some_and(|o| *o.get_ref()),
+            hit: r.hit.clone(),
+            miss: r.miss.clone(),
+            path: loc.path.clone(),
+            line,
+        });
+    }
+    out
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+fn kind(loc: &Located, diags: &mut Vec<Diagnostic>) -> Option<RuleKind> {
+    let r = &loc.raw;
+    let cat = r.category.get_ref().as_str();
+    if cat == "cue" {
+        match &r.cue {
+            None => {
+                diags.push(loc.diag(r.category.span().start, "a cue rule needs `cue` (third_party, reporting or non_collection)"));
+                None
+            }
+            Some(c) => match Cue::parse(c.get_ref()) {
+                Some(cue) => Some(RuleKind::Cue(cue)),
+                None => {
+                    diags.push(loc.diag(c.span().start, format!("unknown cue {:?} (expected third_party, reporting or non_collection)", c.get_ref())));
+                    None
+                }
+            },
+        }
+    } else {
+        if let Some(c) = &r.cue {
+            diags.push(loc.diag(c.span().start, "`cue` is only for rules with category = \"cue\""));
+        }
+        match cat.parse::<Category>() {
+            Ok(c) => Some(RuleKind::Category(c)),
+            Err(_) => {
+                diags.push(loc.diag(
+                    r.category.span().start,
+                    format!("unknown category {cat:?} (expected polite_reminder, pressure, threat, illegal_disclosure or cue)"),
+                ));
+                None
+            }
+        }
+    }
+}
+
+fn check_id(loc: &Located, id: &str, kind: RuleKind, diags: &mut Vec<Diagnostic>) {
+    let prefix = match kind {
+        RuleKind::Category(Category::PoliteReminder) => "POL",
+        RuleKind::Category(Category::Pressure) => "PRS",
+        RuleKind::Category(Category::Threat) => "THR",
+        RuleKind::Category(Category::IllegalDisclosure) => "DIS",
+        RuleKind::Cue(_) => "CUE",
+    };
+    let ok = id.len() == 7
+        && id.starts_with(prefix)
+        && id.as_bytes()[3] == b'-'
+        && id[4..].bytes().all(|b| b.is_ascii_digit());
+    if !ok {
+        diags.push(loc.diag(loc.raw.id.span().start, format!("id must look like {prefix}-001 for this category")));
+    }
+}
+
+pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Diagnostic>) {
+    let Some(src) = sources.iter().rev().find(|s| s.path.ends_with("context.toml")) else {
+        diags.push(Diagnostic {
+            path: sources.first().map_or("<lexicons>".into(), |s| s.path.clone()),
+            line: 1,
+            column: 1,
+            rule: None,
+            message: "no context.toml among the lexicon files (negators and speaker labels are needed)".into(),
+        });
+        return;
+    };
+    let lists = [
+        ("negators", &ctx.negators),
+        ("non_negators", &ctx.non_negators),
+        ("conditions", &ctx.conditions),
+        ("consequence_markers", &ctx.consequence_markers),
+        ("collector_speakers", &ctx.collector_speakers),
+        ("other_speakers", &ctx.other_speakers),
+    ];
+    for (name, list) in lists {
+        if list.iter().any(|w| crate::normalize(w).text.is_empty()) {
+            diags.push(Diagnostic {
+                path: src.path.clone(),
+                line: 1,
+                column: 1,
+                rule: None,
+                message: format!("`{name}` holds an empty entry"),
+            });
+        }
+    }
+    if ctx.negators.is_empty() {
+        diags.push(Diagnostic { path: src.path.clone(), line: 1, column: 1, rule: None, message: "`negators` is empty".into() });
+    }
+    for (open, close) in &ctx.quote_pairs {
+        if open.is_empty() || close.is_empty() {
+            diags.push(Diagnostic { path: src.path.clone(), line: 1, column: 1, rule: None, message: "`quote_pairs` holds an empty mark".into() });
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Finds every rule's phrases and patterns in normalized text: one automaton, one regex set.
+
+use crate::lexicon::Rule;
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{Regex, RegexSet};
+use std::collections::HashMap;
+
+/// A rule matched at a normalized byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    /// Index into the rule list.
+    pub rule: usize,
+    /// Normalized byte offsets.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Phrases and patterns of a rule list, compiled once.
+pub(crate) struct Matcher {
+    /// All phrases and variants, normalized, deduplicated.
+    phrases: AhoCorasick,
+    /// For each automaton pattern, the rules that own it.
+    owners: Vec<Vec<usize>>,
+    set: RegexSet,
+    regexes: Vec<Regex>,
+    regex_owner: Vec<usize>,
+}
+
+impl Matcher {
+    pub fn new(rules: &[Rule]) -> Matcher {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut phrases = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in r.phrases.iter().chain(&r.variants) {
+                let n = crate::normalize(p).text;
+                let id = *index.entry(n.clone()).or_insert_with(|| {
+                    phrases.push(n);
+                    owners.push(Vec::new());
+                    owners.len() - 1
+                });
+                if !owners[id].contains(&i) {
+                    owners[id].push(i);
+                }
+            }
+        }
+        // Standard semantics with overlapping search: rules of different categories may share
+        // text ("逾期" inside "逾期不还就上门"), and each must see its own match.
+        let phrases = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&phrases)
+            .expect("normalized phrases build an automaton");
+        let mut pats = Vec::new();
+        let mut regex_owner = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in &r.patterns {
+                pats.push(p.clone());
+                regex_owner.push(i);
+            }
+        }
+        let set = RegexSet::new(&pats).expect("patterns were validated");
+        let regexes = pats.iter().map(|p| Regex::new(p).expect("patterns were validated")).collect();
+        Matcher { phrases, owners, set, regexes, regex_owner }
+    }
+
+    /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
+    /// rule and range.
+    pub fn find(&self, text: &str, out: &mut Vec<Hit>) {
+        out.clear();
+        for m in self.phrases.find_overlapping_iter(text) {
+            for &rule in &self.owners[m.pattern().as_usize()] {
+                out.push(Hit { rule, start: m.start(), end: m.end() });
+            }
+        }
+        if !self.regexes.is_empty() {
+            for i in self.set.matches(text).iter() {
+                for m in self.regexes[i].find_iter(text) {
+                    if m.start() < m.end() {
+                        out.push(Hit { rule: self.regex_owner[i], start: m.start(), end: m.end() });
+                    }
+                }
+            }
+        }
+        out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+        // Within one rule, a match inside another of its matches adds nothing.
+        let mut kept: Vec<Hit> = Vec::with_capacity(out.len());
+        for h in out.drain(..) {
+            let covered = kept.iter().any(|k| k.rule == h.rule && k.start <= h.start && k.end >= h.end);
+            if !covered {
+                kept.push(h);
+            }
+        }
+        *out = kept;
+    }
+
+    /// True when the text holds no phrase and no pattern at all (the common case for gateways).
+    pub fn is_quiet(&self, text: &str) -> bool {
+        self.phrases.find(text).is_none() && !self.set.is_match(text)
+    }
+}

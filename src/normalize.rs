@@ -1,0 +1,254 @@
+//! Folds a message into the form the matcher reads, keeping a map back to the input.
+//!
+//! Collectors disguise phrases to slip past filters (`上*门`, `通 讯 录`, `ＴＸＬ`, Traditional
+//! characters), so matching happens on a folded copy: half-width, lower case, Simplified, with
+//! separators dropped. Every normalized character remembers the input bytes it came from, so a
+//! citation can point at the original text, disguise included.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The folded text and its map back to the input.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// The folded text.
+    pub text: String,
+    /// For every byte of `text`, the input byte where its character started.
+    src_start: Vec<u32>,
+    /// For every byte of `text`, the input byte where its character ended.
+    src_end: Vec<u32>,
+    /// Normalized byte offsets where a clause break (`,。！？；` or a line end) was dropped.
+    breaks: Vec<u32>,
+}
+
+impl Normalized {
+    /// Maps a normalized byte range to the input byte range it came from.
+    ///
+    /// ```
+    /// let n = cuishou::normalize("明天上*门");
+    /// assert_eq!(n.text, "明天上门");
+    /// let (s, e) = n.to_input(6, 12);
+    /// assert_eq!(&"明天上*门"[s..e], "上*门");
+    /// ```
+    pub fn to_input(&self, start: usize, end: usize) -> (usize, usize) {
+        debug_assert!(start < end && end <= self.text.len());
+        (self.src_start[start] as usize, self.src_end[end - 1] as usize)
+    }
+
+    /// The normalized byte offset where the clause holding `pos` begins.
+    pub fn clause_start(&self, pos: usize) -> usize {
+        let i = self.breaks.partition_point(|&b| b as usize <= pos);
+        if i == 0 {
+            0
+        } else {
+            self.breaks[i - 1] as usize
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.src_start.clear();
+        self.src_end.clear();
+        self.breaks.clear();
+    }
+
+    fn push(&mut self, c: char, from: usize, to: usize) {
+        self.text.push(c);
+        for _ in 0..c.len_utf8() {
+            self.src_start.push(from as u32);
+            self.src_end.push(to as u32);
+        }
+    }
+}
+
+/// Normalizes `input` into a fresh [`Normalized`].
+///
+/// ```
+/// let n = cuishou::normalize("聯繫ＴＸＬ 通 讯 录,上*门");
+/// assert_eq!(n.text, "联系txl通讯录上门");
+/// ```
+pub fn normalize(input: &str) -> Normalized {
+    let mut out = Normalized::default();
+    normalize_into(input, &mut out);
+    out
+}
+
+/// Normalizes `input` into `out`, reusing its buffers (the hot path allocates nothing once warm).
+pub fn normalize_into(input: &str, out: &mut Normalized) {
+    out.clear();
+    let table = &*T2S;
+    let mut chars = input.char_indices().peekable();
+    let mut pending_break = false;
+    while let Some((i, raw)) = chars.next() {
+        let end = i + raw.len_utf8();
+        let c = fold_width(raw);
+        if is_separator(c) {
+            let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
+                && out.text.as_bytes().last().is_some_and(u8::is_ascii_digit)
+                && chars.peek().is_some_and(|&(_, n)| fold_width(n).is_ascii_digit());
+            if between_digits {
+                out.push(c, i, end);
+            } else if is_clause_break(c) {
+                pending_break = true;
+            }
+            continue;
+        }
+        if pending_break {
+            out.breaks.push(out.text.len() as u32);
+            pending_break = false;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase(), i, end);
+        } else if let Some(s) = table.get(c) {
+            out.push(s, i, end);
+        } else if c.is_alphabetic() && !c.is_lowercase() && c.to_lowercase().next() != Some(c) {
+            for l in c.to_lowercase() {
+                out.push(l, i, end);
+            }
+        } else {
+            out.push(c, i, end);
+        }
+    }
+}
+
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+fn is_clause_break(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.' | '!' | '?' | ';' | ':' | '\n' | '\r' | '，' | '。' | '！' | '？' | '；' | '：' | '…' | '｡' | '､'
+    )
+}
+
+/// Characters a collector may insert inside a phrase without changing what it says.
+fn is_separator(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_whitespace() || c.is_ascii_punctuation() || c.is_ascii_control();
+    }
+    let u = c as u32;
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(u,
+            0x00A1..=0x00BF | 0x00D7 | 0x00F7   // Latin-1 punctuation and signs
+            | 0x2000..=0x206F                   // general punctuation, zero-width marks
+            | 0x20A0..=0x20CF                   // currency signs
+            | 0x2100..=0x2BFF                   // letterlike, arrows, math, shapes, dingbats
+            | 0x3000..=0x303F                   // CJK punctuation
+            | 0x30FB                            // katakana middle dot
+            | 0xFE00..=0xFE6F                   // variation selectors, vertical and small forms
+            | 0xFEFF                            // byte-order mark
+            | 0xFF5F..=0xFF65                   // half-width CJK punctuation
+            | 0xFFE0..=0xFFEE                   // full-width signs
+            | 0x1F000..=0x1FAFF                 // emoji and pictographs
+            | 0xE0000..=0xE007F                 // tags
+            | 0xE0100..=0xE01EF)                // variation selectors supplement
+}
+
+/// Traditional → Simplified, character by character, from OpenCC's `TSCharacters` table as
+/// shipped by the `hanconv` crate (MIT; dictionaries Apache-2.0). Character-level conversion keeps
+/// one normalized character per input character, which keeps the offset map exact.
+struct T2sTable {
+    cjk: Vec<char>,
+    rest: HashMap<char, char>,
+}
+
+const CJK_FIRST: u32 = 0x3400;
+const CJK_LAST: u32 = 0x9FFF;
+
+impl T2sTable {
+    fn get(&self, c: char) -> Option<char> {
+        let u = c as u32;
+        if (CJK_FIRST..=CJK_LAST).contains(&u) {
+            let s = self.cjk[(u - CJK_FIRST) as usize];
+            (s != '\0').then_some(s)
+        } else if u > 0x7F {
+            self.rest.get(&c).copied()
+        } else {
+            None
+        }
+    }
+}
+
+static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
+    let mut cjk = vec!['\0'; (CJK_LAST - CJK_FIRST + 1) as usize];
+    let mut rest = HashMap::new();
+    for (from, to) in hanconv::RawDictionary::TSCharacters.iter() {
+        let (mut f, mut t) = (from.chars(), to.chars());
+        let (Some(f0), None, Some(t0), None) = (f.next(), f.next(), t.next(), t.next()) else {
+            continue;
+        };
+        if f0 == t0 {
+            continue;
+        }
+        let u = f0 as u32;
+        if (CJK_FIRST..=CJK_LAST).contains(&u) {
+            cjk[(u - CJK_FIRST) as usize] = t0;
+        } else {
+            rest.insert(f0, t0);
+        }
+    }
+    T2sTable { cjk, rest }
+});
+
+/// Builds the Traditional→Simplified table now rather than on the first message.
+pub(crate) fn warm_up() {
+    LazyLock::force(&T2S);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cited<'a>(input: &'a str, n: &Normalized, needle: &str) -> &'a str {
+        let s = n.text.find(needle).expect("needle in normalized text");
+        let (a, b) = n.to_input(s, s + needle.len());
+        &input[a..b]
+    }
+
+    #[test]
+    fn separators_inside_phrases_are_seen_through_and_cited() {
+        for input in ["明天上*门", "明天上 门", "明天上\u{200d}门", "明天上😡门", "明天上。门"] {
+            let n = normalize(input);
+            assert_eq!(n.text, "明天上门", "{input}");
+            let cited = cited(input, &n, "上门");
+            assert!(cited.starts_with('上') && cited.ends_with('门'), "{input} -> {cited}");
+        }
+    }
+
+    #[test]
+    fn traditional_full_width_and_case_fold() {
+        assert_eq!(normalize("還款 聯繫 債務").text, "还款联系债务");
+        assert_eq!(normalize("ＴＸＬ１８點").text, "txl18点");
+        assert_eq!(normalize("TongXunLu").text, "tongxunlu");
+    }
+
+    #[test]
+    fn marks_between_digits_survive() {
+        assert_eq!(normalize("1,280.00元 18:00前").text, "1,280.00元18:00前");
+        assert_eq!(normalize("３天, 好").text, "3天好");
+    }
+
+    #[test]
+    fn clause_breaks_are_recorded() {
+        let n = normalize("我们不会上门,但是明天起诉");
+        let pos = n.text.find("起诉").unwrap();
+        assert_eq!(n.clause_start(pos), n.text.find("但是").unwrap());
+        assert_eq!(n.clause_start(n.text.find("上门").unwrap()), 0);
+    }
+
+    #[test]
+    fn offsets_map_to_whole_input_characters() {
+        let input = "債務ＡＢ，通 訊 錄";
+        let n = normalize(input);
+        for (i, _) in n.text.char_indices() {
+            let (a, b) = n.to_input(i, i + n.text[i..].chars().next().unwrap().len_utf8());
+            assert!(input.is_char_boundary(a) && input.is_char_boundary(b) && a < b);
+        }
+    }
+}

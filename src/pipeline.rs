@@ -1,0 +1,215 @@
+//! Streams records through all cores and hands results back in input order, in bounded memory.
+//!
+//! One thread reads and batches records, `jobs` workers parse and process batches, and the
+//! caller's thread receives the results in order. Channels are bounded, so a 10 GB input runs
+//! in the same memory as a 10 MB one.
+
+use crate::input::{parse_line, read_line_bounded, InputFormat, LineError, Message};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+
+/// How records are read and how many threads process them.
+#[derive(Debug, Clone)]
+pub struct BulkOptions {
+    /// Layout of the input.
+    pub format: InputFormat,
+    /// Worker threads (at least 1).
+    pub jobs: usize,
+    /// Largest message accepted, in bytes.
+    pub max_bytes: usize,
+    /// CSV: the column holding the text.
+    pub text_column: String,
+    /// CSV: the column holding the id, if any.
+    pub id_column: Option<String>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            format: InputFormat::Jsonl,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_bytes: crate::input::DEFAULT_MAX_BYTES,
+            text_column: "text".into(),
+            id_column: None,
+        }
+    }
+}
+
+enum Raw {
+    Line(usize, Vec<u8>, usize),
+    Parsed(Result<Message, LineError>),
+}
+
+const BATCH: usize = 256;
+
+/// Reads every record of `reader`, runs `work` on each (in parallel) and passes the results to
+/// `sink` in input order. A sink error (such as a closed pipe) stops the run and is returned.
+///
+/// ```
+/// use cuishou::pipeline::{process, BulkOptions};
+/// use cuishou::input::InputFormat;
+/// let input = "催收\n\n还款\n";
+/// let mut seen = Vec::new();
+/// let opts = BulkOptions { format: InputFormat::Lines, jobs: 2, ..Default::default() };
+/// process(input.as_bytes(), &opts, |r| r.map(|m| m.text).map_err(|e| e.line), |r| {
+///     seen.push(r);
+///     Ok(())
+/// }).unwrap();
+/// assert_eq!(seen, vec![Ok("催收".to_string()), Err(2), Ok("还款".to_string())]);
+/// ```
+pub fn process<R, T, W, S>(reader: R, opts: &BulkOptions, work: W, mut sink: S) -> io::Result<()>
+where
+    R: BufRead + Send,
+    T: Send,
+    W: Fn(Result<Message, LineError>) -> T + Sync,
+    S: FnMut(T) -> io::Result<()>,
+{
+    let jobs = opts.jobs.max(1);
+    let stop = AtomicBool::new(false);
+    let (batch_tx, batch_rx) = sync_channel::<(usize, Vec<Raw>)>(jobs * 2);
+    let batch_rx = std::sync::Mutex::new(batch_rx);
+    let (out_tx, out_rx) = sync_channel::<(usize, Vec<T>)>(jobs * 2);
+    std::thread::scope(|scope| {
+        let reader_thread = scope.spawn(|| read_batches(reader, opts, &stop, batch_tx));
+        for _ in 0..jobs {
+            let out_tx = out_tx.clone();
+            let (batch_rx, work, opts) = (&batch_rx, &work, opts);
+            scope.spawn(move || loop {
+                let next = batch_rx.lock().expect("batch queue").recv();
+                let Ok((seq, raws)) = next else { break };
+                let results = raws
+                    .into_iter()
+                    .map(|raw| work(match raw {
+                        Raw::Parsed(p) => p,
+                        Raw::Line(line, bytes, full) => {
+                            if full > bytes.len() {
+                                Err(LineError { line, id: None, error: format!("record is {full} bytes, over the limit of {} for a line", bytes.len()) })
+                            } else {
+                                parse_line(&bytes, line, opts.format, opts.max_bytes)
+                            }
+                        }
+                    }))
+                    .collect();
+                if out_tx.send((seq, results)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(out_tx);
+        let mut pending: BTreeMap<usize, Vec<T>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut result = Ok(());
+        'recv: for (seq, batch) in out_rx.iter() {
+            pending.insert(seq, batch);
+            while let Some(batch) = pending.remove(&next) {
+                next += 1;
+                for item in batch {
+                    if let Err(e) = sink(item) {
+                        result = Err(e);
+                        break 'recv;
+                    }
+                }
+            }
+        }
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+            // Drain so the workers and reader can finish and the scope can end.
+            for _ in out_rx.iter() {}
+        }
+        let read = reader_thread.join().expect("reader thread");
+        result.and(read)
+    })
+}
+
+fn line_limit(opts: &BulkOptions) -> usize {
+    match opts.format {
+        // JSON escapes may take six bytes per character of text.
+        InputFormat::Jsonl => opts.max_bytes.saturating_mul(6).saturating_add(4096),
+        _ => opts.max_bytes,
+    }
+}
+
+fn read_batches<R: BufRead>(
+    mut reader: R,
+    opts: &BulkOptions,
+    stop: &AtomicBool,
+    tx: std::sync::mpsc::SyncSender<(usize, Vec<Raw>)>,
+) -> io::Result<()> {
+    let mut seq = 0;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut send = |batch: &mut Vec<Raw>| -> bool {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        let ok = tx.send((seq, full)).is_ok();
+        seq += 1;
+        ok && !stop.load(Ordering::Relaxed)
+    };
+    if opts.format == InputFormat::Csv {
+        return read_csv(reader, opts, &mut batch, &mut send);
+    }
+    let limit = line_limit(opts);
+    let mut line = 0;
+    loop {
+        let mut buf = Vec::new();
+        let Some(full) = read_line_bounded(&mut reader, &mut buf, limit)? else { break };
+        line += 1;
+        batch.push(Raw::Line(line, buf, full));
+        if batch.len() == BATCH && !send(&mut batch) {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        send(&mut batch);
+    }
+    Ok(())
+}
+
+fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, send: &mut dyn FnMut(&mut Vec<Raw>) -> bool) -> io::Result<()> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = rdr.byte_headers().map_err(io::Error::other)?.clone();
+    let find = |name: &str| headers.iter().position(|h| h == name.as_bytes());
+    let text_col = find(&opts.text_column).ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("CSV header has no column named {:?} (--text-column)", opts.text_column))
+    })?;
+    let id_col = match &opts.id_column {
+        Some(name) => Some(find(name).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("CSV header has no column named {name:?} (--id-column)"))
+        })?),
+        None => None,
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let parsed = match rdr.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(n + 1, |p| p.line() as usize);
+                let id = id_col.and_then(|i| record.get(i)).map(|b| serde_json::Value::String(String::from_utf8_lossy(b).into_owned()));
+                match record.get(text_col) {
+                    None => Err(LineError { line, id, error: format!("row has no column {} ({:?})", text_col + 1, opts.text_column) }),
+                    Some(b) => parse_line(b, line, InputFormat::Csv, opts.max_bytes).map(|mut m| {
+                        m.id = id.clone();
+                        m
+                    }).map_err(|mut e| {
+                        e.id = id;
+                        e
+                    }),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(n + 1, |p| p.line() as usize);
+                Err(LineError { line, id: None, error: format!("malformed CSV: {e}") })
+            }
+        };
+        batch.push(Raw::Parsed(parsed));
+        if batch.len() == BATCH && !send(batch) {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        send(batch);
+    }
+    Ok(())
+}

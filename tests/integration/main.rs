@@ -1,0 +1,40 @@
+//! One integration-test binary: it runs the real `cuishou` program and the library together.
+
+mod cli;
+mod lexicon_check;
+mod props;
+mod rules;
+
+use std::process::{Command, Output, Stdio};
+
+/// Runs the built binary with arguments and optional stdin.
+pub fn cuishou(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cuishou"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cuishou");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let data = stdin.map(<[u8]>::to_vec);
+    let writer = std::thread::spawn(move || {
+        if let Some(d) = data {
+            let _ = pipe.write_all(&d);
+        }
+    });
+    let out = child.wait_with_output().expect("wait cuishou");
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Stdout parsed as JSON lines.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .expect("utf-8 stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
