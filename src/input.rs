@@ -46,7 +46,7 @@ pub struct LineError {
 ///
 /// ```
 /// use cuishou::input::{parse_line, InputFormat};
-/// let m = parse_line(br#"{"id":"m1","text":"请及时还款"}"#, 3, InputFormat::Jsonl, 1024).unwrap();
+/// let m = parse_line(r#"{"id":"m1","text":"请及时还款"}"#.as_bytes(), 3, InputFormat::Jsonl, 1024).unwrap();
 /// assert_eq!((m.line, m.text.as_str()), (3, "请及时还款"));
 /// let e = parse_line(b"{not json", 4, InputFormat::Jsonl, 1024).unwrap_err();
 /// assert_eq!(e.line, 4);
