@@ -133,25 +133,28 @@ fn header(o: &mut String, s: &Summary) {
     let _ = write!(o, "<div class=\"card{cls}\">bad lines<b id=\"bad-lines\">{}</b></div></div>", s.bad_lines.count);
 }
 
-/// A horizontal bar chart, one bar per row: `(label, value, colour, note)`.
-fn bar_chart(o: &mut String, id: &str, rows: &[(String, u64, &str, String)]) {
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let (label_w, bar_w, row_h) = (250.0, 560.0, 30.0);
-    let h = row_h * rows.len() as f64 + 10.0;
+/// A horizontal bar chart, one bar per row: `(label, sublabel, value, colour, note)`.
+fn bar_chart(o: &mut String, id: &str, rows: &[(String, String, u64, &str, String)]) {
+    let max = rows.iter().map(|r| r.2).max().unwrap_or(0).max(1);
+    let (label_w, bar_w, row_h) = (300.0, 540.0, 40.0);
+    let h = row_h * rows.len() as f64 + 6.0;
     let _ = write!(o, "<svg id=\"{id}\" role=\"img\" width=\"100%\" viewBox=\"0 0 1000 {h}\" xmlns=\"http://www.w3.org/2000/svg\">");
-    for (i, (label, n, fill, note)) in rows.iter().enumerate() {
-        let y = 5.0 + row_h * i as f64;
+    for (i, (label, sub, n, fill, note)) in rows.iter().enumerate() {
+        let y = 4.0 + row_h * i as f64;
         let w = (bar_w * *n as f64 / max as f64).max(if *n > 0 { 2.0 } else { 0.0 });
         let _ = write!(
             o,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"14\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{fill}\"/><text x=\"{}\" y=\"{}\" font-size=\"14\">{n} {}</text>",
-            label_w - 8.0,
-            y + 18.0,
+            "<text x=\"{lx}\" y=\"{}\" text-anchor=\"end\" font-size=\"15\">{}</text><text x=\"{lx}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\" fill=\"#59636e\">{}</text><rect x=\"{label_w}\" y=\"{}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{fill}\"/><text x=\"{}\" y=\"{}\" font-size=\"15\">{n} {}</text>",
+            y + 15.0,
             escape(label),
-            row_h - 8.0,
+            y + 31.0,
+            escape(sub),
+            y + 6.0,
+            row_h - 14.0,
             label_w + w + 8.0,
-            y + 18.0,
-            escape(note)
+            y + 24.0,
+            escape(note),
+            lx = label_w - 10.0,
         );
     }
     o.push_str("</svg>");
@@ -159,16 +162,16 @@ fn bar_chart(o: &mut String, id: &str, rows: &[(String, u64, &str, String)]) {
 
 fn verdicts(o: &mut String, s: &Summary) {
     o.push_str("<section id=\"verdicts\"><h2>Verdicts · 判定</h2>");
-    let rows: Vec<(String, u64, &str, String)> = Verdict::ALL
+    let rows: Vec<(String, String, u64, &str, String)> = Verdict::ALL
         .iter()
         .map(|&v| {
             let n = s.verdicts.get(&v).copied().unwrap_or(0);
-            (format!("{} {}", v.english(), v.chinese()), n, colour(v), format!("({})", pct(share(n, s.messages))))
+            (v.chinese().to_string(), v.english().to_string(), n, colour(v), format!("({})", pct(share(n, s.messages))))
         })
         .collect();
     bar_chart(o, "verdict-chart", &rows);
     o.push_str("<table><tr><th>verdict</th><th class=\"n\">messages</th><th class=\"n\">share</th></tr>");
-    for (v, (_, n, _, note)) in Verdict::ALL.iter().zip(&rows) {
+    for (v, (_, _, n, _, note)) in Verdict::ALL.iter().zip(&rows) {
         let _ = write!(
             o,
             "<tr><td>{}</td><td class=\"n\" data-verdict=\"{}\">{n}</td><td class=\"n\">{}</td></tr>",
