@@ -27,7 +27,8 @@ pub struct Message {
     pub id: Option<serde_json::Value>,
     /// The message text.
     pub text: String,
-    /// For JSONL, the whole object (eval and report read other fields from it).
+    /// For JSONL, the whole object; for CSV, every column as a string keyed by its header
+    /// (eval and report read other fields from it). `None` for plain lines.
     pub fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

@@ -32,6 +32,7 @@ pub mod pipeline;
 mod report;
 mod score;
 mod span;
+pub mod summary;
 mod tokenize;
 
 pub use classifier::{Classifier, ClassifierBuilder};

@@ -4,6 +4,7 @@ mod classify;
 mod eval;
 mod lexicon;
 mod render;
+mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cuishou::{Classifier, Verdict};
@@ -25,6 +26,8 @@ enum Command {
     Classify(classify::Args),
     /// Measure accuracy on labeled JSONL, beside a keyword baseline.
     Eval(eval::Args),
+    /// Summarize a corpus into one self-contained HTML page (or JSON) for review.
+    Report(report::Args),
     /// Check or list lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Classify(a) => classify::run(a),
         Command::Lexicon(c) => lexicon::run(c),
         Command::Eval(a) => eval::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod lexicon_check;
 mod props;
+mod report;
 mod rules;
 
 use std::process::{Command, Output, Stdio};
