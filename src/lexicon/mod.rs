@@ -267,3 +267,27 @@ fn version_of(sources: &[Source]) -> String {
     }
     format!("{h:016x}")[..12].to_string()
 }
+
+/// Runs every rule's `hit` and `miss` examples through `classifier` and describes each failure as
+/// `THR-014 (lexicons/threat.toml:12) expected hit, got none: "..."`.
+///
+/// ```
+/// let c = cuishou::Classifier::new();
+/// assert!(cuishou::lexicon::example_failures(&c).is_empty());
+/// ```
+pub fn example_failures(classifier: &crate::Classifier) -> Vec<String> {
+    let mut failures = Vec::new();
+    for r in classifier.rules() {
+        for h in &r.hit {
+            if !classifier.matched_rules(h).contains(&r.id.as_str()) {
+                failures.push(format!("{} expected hit, got none: {h:?}", r.location()));
+            }
+        }
+        for m in &r.miss {
+            if classifier.matched_rules(m).contains(&r.id.as_str()) {
+                failures.push(format!("{} expected miss, got a hit: {m:?}", r.location()));
+            }
+        }
+    }
+    failures
+}
