@@ -106,6 +106,8 @@ pub struct ContextWords {
     pub other_speakers: Vec<String>,
     /// Opening and closing quotation marks.
     pub quote_pairs: Vec<(String, String)>,
+    /// Words that make a `label:` at a line start a field name rather than a speaker.
+    pub field_labels: Vec<String>,
 }
 
 impl ContextWords {
@@ -120,6 +122,7 @@ impl ContextWords {
         self.collector_speakers.extend(other.collector_speakers);
         self.other_speakers.extend(other.other_speakers);
         self.quote_pairs.extend(other.quote_pairs);
+        self.field_labels.extend(other.field_labels);
     }
 }
 
