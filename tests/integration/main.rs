@@ -1,6 +1,7 @@
 //! One integration-test binary: it runs the real `cuishou` program and the library together.
 
 mod cli;
+mod context;
 mod corpus;
 mod lexicon_check;
 mod props;
