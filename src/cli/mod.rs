@@ -4,6 +4,7 @@ mod classify;
 mod eval;
 mod lexicon;
 mod render;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cuishou::{Classifier, Verdict};
@@ -28,6 +29,8 @@ enum Command {
     /// Check or list lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
+    /// Serve the HTTP API and the paste page (loopback by default).
+    Serve(serve::Args),
 }
 
 /// Which lexicons to load; shared by every subcommand that classifies.
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Classify(a) => classify::run(a),
         Command::Lexicon(c) => lexicon::run(c),
         Command::Eval(a) => eval::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
