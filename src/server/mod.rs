@@ -251,6 +251,6 @@ mod tests {
         assert_eq!(v["error"]["code"], "internal");
         let res = app.oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        assert!(state.metrics().encode().contains(r#"route="/boom",status="500""#));
+        assert!(state.metrics().encode().contains(r#"route="/boom",method="GET",status="500""#));
     }
 }
