@@ -38,7 +38,7 @@ pub(super) async fn submit(
         Ok(Form(p)) => p.text,
         Err(r) => {
             let msg = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("内容太长(超过 {} 字节)。Text too long.", state.limits.max_body_bytes)
+                format!("内容太长（超过 {} 字节）。Text too long.", state.limits.max_body_bytes)
             } else {
                 format!("无法读取表单。Could not read the form: {}", r.body_text())
             };
@@ -50,7 +50,7 @@ pub(super) async fn submit(
         return html(StatusCode::BAD_REQUEST, &render_page(&state, "", &error_box("请先粘贴消息内容。Paste a message first.")));
     }
     if text.len() > max {
-        let msg = format!("消息太长:{} 字节,上限 {max} 字节。The message is {} bytes, over the limit of {max}.", text.len(), text.len());
+        let msg = format!("消息太长：{} 字节，上限 {max} 字节。The message is {} bytes, over the limit of {max}.", text.len(), text.len());
         return html(StatusCode::PAYLOAD_TOO_LARGE, &render_page(&state, &text, &error_box(&msg)));
     }
     let report = state.classifier().classify(&text);
@@ -156,7 +156,6 @@ fn render_result(text: &str, r: &Report) -> String {
         escape(v.chinese()),
         escape(&capitalize(v.english()))
     );
-    out.push_str(&advice(v));
     out.push_str("<h2>原文 <span lang=\"en\">Your text, with the phrases that decided it</span></h2>\n<div class=\"original\" id=\"original\">");
     out.push_str(&highlight(text, r));
     out.push_str("</div>\n");
@@ -182,6 +181,7 @@ fn render_result(text: &str, r: &Report) -> String {
         }
         out.push_str("</ul>\n");
     }
+    out.push_str(&advice(v));
     out.push_str("</section>\n");
     out
 }
@@ -194,15 +194,15 @@ fn capitalize(s: &str) -> String {
 /// What the recipient can do, by how serious the message is.
 fn advice(v: Verdict) -> String {
     let items: &[&str] = match v {
-        Verdict::None => &["这条消息看起来不是催收。如果对方自称催收,请通过借款平台的官方渠道核实,谨防诈骗。<span lang=\"en\">This does not look like debt collection. If someone claims to collect a debt, check with the lender through its official channels: it may be a scam.</span>"],
+        Verdict::None => &["这条消息看起来不是催收。如果对方自称催收，请通过借款平台的官方渠道核实，谨防诈骗。<span lang=\"en\">This does not look like debt collection. If someone claims to collect a debt, check with the lender through its official channels: it may be a scam.</span>"],
         Verdict::PoliteReminder => &[
             "这是正常的还款提醒。核对借款金额和日期是否属实。<span lang=\"en\">A lawful reminder. Check that the amount and date are right.</span>",
-            "还款有困难,可以主动联系平台协商分期或延期,并保留协商记录。<span lang=\"en\">If you cannot pay, ask the lender for instalments or more time, and keep a record of what was agreed.</span>",
+            "还款有困难，可以主动联系平台协商分期或延期，并保留协商记录。<span lang=\"en\">If you cannot pay, ask the lender for instalments or more time, and keep a record of what was agreed.</span>",
         ],
         Verdict::Pressure | Verdict::Threat | Verdict::IllegalDisclosure => &[
-            "保留证据:截图保存短信和聊天记录,对通话录音,记下时间、号码和对方自称的机构。<span lang=\"en\">Keep evidence: screenshots of messages and chats, recordings of calls, the time, number and who they said they were.</span>",
-            "书面要求借款平台停止联系你的家人、朋友、同事等第三方,只与你本人沟通。<span lang=\"en\">Ask the lender in writing to stop contacting third parties (family, friends, employer) and to deal only with you.</span>",
-            "向放贷机构的监管部门投诉:当地金融监管局(银行保险消费者投诉热线 12378);网贷和互联网金融平台可向中国互联网金融协会举报。<span lang=\"en\">Complain to the regulator: the local financial regulatory bureau (consumer hotline 12378); online lenders can also be reported to the National Internet Finance Association of China (NIFA).</span>",
+            "保留证据：截图保存短信和聊天记录，对通话录音，记下时间、号码和对方自称的机构。<span lang=\"en\">Keep evidence: screenshots of messages and chats, recordings of calls, the time, number and who they said they were.</span>",
+            "书面要求借款平台停止联系你的家人、朋友、同事等第三方，只与你本人沟通。<span lang=\"en\">Ask the lender in writing to stop contacting third parties (family, friends, employer) and to deal only with you.</span>",
+            "向放贷机构的监管部门投诉：当地金融监管局（银行保险消费者投诉热线 12378）；网贷和互联网金融平台可向中国互联网金融协会举报。<span lang=\"en\">Complain to the regulator: the local financial regulatory bureau (consumer hotline 12378); online lenders can also be reported to the National Internet Finance Association of China (NIFA).</span>",
             "收到骚扰短信可向 12321 网络不良与垃圾信息举报受理中心举报。<span lang=\"en\">Report harassing texts to the 12321 spam reporting centre.</span>",
         ],
     };
@@ -211,7 +211,7 @@ fn advice(v: Verdict) -> String {
         let _ = writeln!(out, "<li>{i}</li>");
     }
     if matches!(v, Verdict::Threat | Verdict::IllegalDisclosure) {
-        out.push_str("<li><strong>如对方威胁人身安全、上门滋扰或使用暴力,立即拨打 110 报警。</strong><span lang=\"en\">If they threaten your safety, come to your home or use violence, call the police on 110.</span></li>\n");
+        out.push_str("<li><strong>如对方威胁人身安全、上门滋扰或使用暴力，立即拨打 110 报警。</strong><span lang=\"en\">If they threaten your safety, come to your home or use violence, call the police on 110.</span></li>\n");
     }
     out.push_str("</ul>\n");
     out

@@ -4,6 +4,8 @@ mod cli;
 mod lexicon_check;
 mod props;
 mod rules;
+mod server;
+mod browser;
 
 use std::process::{Command, Output, Stdio};
 
