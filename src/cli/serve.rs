@@ -71,54 +71,70 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", a.addr))?;
         let local = listener.local_addr()?;
+        // Signal handlers go in before anyone can learn the address, so an early SIGTERM or
+        // SIGHUP is handled rather than killing the process with the default action.
+        let signals = Signals::install()?;
         // Tests and scripts read this line to learn the port.
         println!("listening on http://{local}");
         std::io::stdout().flush()?;
         tracing::info!(%local, admin_reload = admin, lexicon_version = state.classifier().lexicon_version(), "serving");
-        spawn_reload_on_sighup(state.clone());
-        cuishou::server::serve(listener, state, shutdown_signal(), Duration::from_secs(a.drain_timeout)).await?;
+        let shutdown = signals.run(state.clone());
+        cuishou::server::serve(listener, state, shutdown, Duration::from_secs(a.drain_timeout)).await?;
         tracing::info!("stopped");
         Ok::<_, anyhow::Error>(0)
     })
 }
 
-/// Completes on the first SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// The signals the server acts on, registered up front.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
-            (Ok(mut term), Ok(mut int)) => {
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Reloads the lexicons on every SIGHUP (a failed reload is logged and the old lexicons
+    /// stay); the returned future completes on the first SIGTERM or SIGINT.
+    fn run(self, state: Arc<State>) -> impl std::future::Future<Output = ()> + Send + 'static {
+        #[cfg(unix)]
+        {
+            let Signals { mut term, mut int, mut hup } = self;
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("SIGHUP received: reloading lexicons");
+                    let _ = state.reload().await;
+                }
+            });
+            async move {
                 tokio::select! {
                     _ = term.recv() => tracing::info!("SIGTERM received"),
                     _ = int.recv() => tracing::info!("SIGINT received"),
                 }
             }
-            _ => {
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (self, state);
+            async {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Reloads the lexicons on every SIGHUP; a failed reload is logged and the old lexicons stay.
-fn spawn_reload_on_sighup(state: Arc<State>) {
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP; reload with POST /admin/reload");
-            return;
-        };
-        while hup.recv().await.is_some() {
-            tracing::info!("SIGHUP received: reloading lexicons");
-            let _ = state.reload().await;
-        }
-    });
-    #[cfg(not(unix))]
-    let _ = state;
 }
