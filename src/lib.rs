@@ -29,6 +29,7 @@ mod normalize;
 pub mod eval;
 pub mod input;
 pub mod pipeline;
+pub mod server;
 mod report;
 mod score;
 mod span;

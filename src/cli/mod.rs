@@ -5,6 +5,7 @@ mod eval;
 mod lexicon;
 mod render;
 mod report;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cuishou::{Classifier, Verdict};
@@ -31,6 +32,8 @@ enum Command {
     /// Check or list lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
+    /// Serve the HTTP API and the paste page (loopback by default).
+    Serve(serve::Args),
 }
 
 /// Which lexicons to load; shared by every subcommand that classifies.
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Lexicon(c) => lexicon::run(c),
         Command::Eval(a) => eval::run(a),
         Command::Report(a) => report::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

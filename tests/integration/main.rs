@@ -7,6 +7,8 @@ mod lexicon_check;
 mod props;
 mod report;
 mod rules;
+mod server;
+mod browser;
 
 use std::process::{Command, Output, Stdio};
 
