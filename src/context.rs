@@ -153,10 +153,13 @@ impl Context {
                 })
                 .collect()
         };
-        // Field names ("温馨提示:", "还款方式:") are not speakers.
+        // Field names ("温馨提示:", "致:") and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
             .iter()
-            .map(|(n, r)| r.is_some() || !self.field_words.iter().any(|f| n.contains(f.as_str())))
+            .map(|(n, r)| {
+                !n.bytes().all(|b| b.is_ascii_digit())
+                    && (r.is_some() || !self.field_words.iter().any(|f| n.contains(f.as_str())))
+            })
             .collect();
         let named: std::collections::HashSet<&str> =
             roles.iter().zip(&keep).filter(|((_, r), k)| r.is_none() && **k).map(|((n, _), _)| n.as_str()).collect();
@@ -180,10 +183,15 @@ impl Context {
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
-        if self.collector_words.iter().any(|w| label.contains(w.as_str())) {
-            Some(true)
-        } else if self.other_words.iter().any(|w| label.contains(w.as_str())) {
+        // The debtor's side first, so "借款人" is not taken for a lender; one-character words
+        // ("我") name a side only when they are the whole label.
+        let holds = |words: &[String], w_min: usize| {
+            words.iter().any(|w| label == w.as_str() || (w.chars().count() >= w_min && label.contains(w.as_str())))
+        };
+        if holds(&self.other_words, 2) {
             Some(false)
+        } else if holds(&self.collector_words, 2) {
+            Some(true)
         } else {
             None
         }
