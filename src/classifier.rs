@@ -197,6 +197,11 @@ impl Classifier {
                 if rule.negatable && self.context.negated(norm, marks, h.start) {
                     continue;
                 }
+                // A collector's own words are collection, whatever they mention: cues that would
+                // mark a report or an advertisement do not count inside the collector's turn.
+                if turn.is_some() && matches!(rule.kind, RuleKind::Cue(Cue::Reporting | Cue::NonCollection)) {
+                    continue;
+                }
                 out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
             }
             self.apply_cues(input, out)
@@ -204,8 +209,9 @@ impl Classifier {
     }
 
     /// Applies the message-level cues: a reporting text counts no collector evidence, a
-    /// notice that is not collection counts no polite reminder, and rules that need a
-    /// third-party addressee count only when there is one.
+    /// notice that is not collection counts no polite reminder (nor debt details to a group:
+    /// an advertisement greets "各位" too), and rules that need a third-party addressee count
+    /// only when there is one.
     fn apply_cues(&self, input: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
         let rules = &self.lexicon.rules;
         let quoted = if self.lexicon.context.quote_pairs.is_empty() { Vec::new() } else { self.context.quoted(input) };
@@ -224,7 +230,7 @@ impl Classifier {
                 RuleKind::Category(c) => {
                     reporting < score::THRESHOLD
                         && !(reporting > 0.0 && inside(e))
-                        && (third_party || !r.requires_third_party)
+                        && (third_party && !non_collection || !r.requires_third_party)
                         && !(non_collection && c == Category::PoliteReminder)
                 }
             }

@@ -196,6 +196,12 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
     T2sTable { cjk, rest }
 });
 
+/// `s` with its Traditional characters made Simplified and nothing else touched: regex patterns
+/// keep their syntax but match the normalized text.
+pub(crate) fn simplify(s: &str) -> String {
+    s.chars().map(|c| T2S.get(c).unwrap_or(c)).collect()
+}
+
 /// Builds the Traditional→Simplified table now rather than on the first message.
 pub(crate) fn warm_up() {
     LazyLock::force(&T2S);
@@ -224,6 +230,7 @@ mod tests {
     #[test]
     fn traditional_full_width_and_case_fold() {
         assert_eq!(normalize("還款 聯繫 債務").text, "还款联系债务");
+        assert_eq!(normalize("得閒 搵").text, "得闲揾");
         assert_eq!(normalize("ＴＸＬ１８點").text, "txl18点");
         assert_eq!(normalize("TongXunLu").text, "tongxunlu");
     }

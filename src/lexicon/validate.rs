@@ -82,7 +82,8 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
             clause: r.clause.as_ref().map(|c| c.get_ref().trim().to_string()).unwrap_or_default(),
             phrases: r.phrases.iter().map(|p| p.get_ref().clone()).collect(),
             variants: r.variants.iter().map(|p| p.get_ref().clone()).collect(),
-            patterns: r.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+            // Patterns match normalized text, so their Traditional characters are folded the same way.
+            patterns: r.patterns.iter().map(|p| crate::normalize::simplify(p.get_ref())).collect(),
             boundary: r.boundary,
             negatable: r.negatable,
             requires_third_party: r.requires.is_some(),
