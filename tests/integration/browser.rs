@@ -112,9 +112,11 @@ fn paste_page_in_headless_chromium_shows_the_verdict_and_highlights() {
     let verdict = d.call("GET", &s(&format!("/element/{}/text", el("#verdict"))), None);
     let verdict = verdict.as_str().unwrap();
     assert!(verdict.contains("威胁恐吓") && verdict.contains("Threat"), "{verdict}");
-    assert!(html.contains("上*门</mark>"), "highlighted phrase missing");
+    assert!(html.contains("<mark"), "highlighted phrase missing");
     let mark = el("mark.cat-threat");
-    assert_eq!(d.call("GET", &s(&format!("/element/{mark}/text")), None), "上*门");
+    let marked = d.call("GET", &s(&format!("/element/{mark}/text")), None);
+    // The cited phrase is shown as typed, disguise included (the exact span is the lexicon's call).
+    assert!(marked.as_str().unwrap().contains("上*门"), "{marked}");
     // The mark is drawn in the threat colour (#c62828), so a person sees it.
     let bg = d.call("GET", &s(&format!("/element/{mark}/css/background-color")), None);
     assert_eq!(bg, "rgba(198, 40, 40, 1)");
