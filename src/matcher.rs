@@ -77,7 +77,9 @@ impl Matcher {
                 }
             }
         }
-        if !self.regexes.is_empty() {
+        // `is_match` first: `matches` allocates its result set, and most messages match no
+        // pattern, so the common case stays allocation-free.
+        if !self.regexes.is_empty() && self.set.is_match(text) {
             for i in self.set.matches(text).iter() {
                 for m in self.regexes[i].find_iter(text) {
                     if m.start() < m.end() {

@@ -212,3 +212,19 @@ fn lines_input_makes_every_line_a_message() {
     assert_eq!(verdicts, ["threat", "none"]);
     assert!(recs.iter().all(|r| r.get("id").is_none()));
 }
+
+#[test]
+fn lexicon_phrases_prints_each_normalized_phrase_once() {
+    let out = cuishou(&["lexicon", "phrases"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let phrases: Vec<&str> = text.lines().collect();
+    assert!(phrases.contains(&"上门"), "{phrases:?}");
+    let mut sorted = phrases.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, phrases, "sorted and without duplicates");
+    for p in &phrases {
+        assert_eq!(cuishou::normalize(p).text, *p, "already normalized");
+    }
+}
