@@ -37,8 +37,12 @@ pub(crate) struct Context {
     kinds: Vec<Word>,
     consequences: AhoCorasick,
     window: usize,
-    speaker: Option<Regex>,
-    collector_labels: Vec<String>,
+    inline: Option<Regex>,
+    line_label: Regex,
+    header: Regex,
+    collector_words: Vec<String>,
+    other_words: Vec<String>,
+    field_words: Vec<String>,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -56,23 +60,32 @@ impl Context {
         let words = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&pats).expect("context words");
         let cons: Vec<String> = w.consequence_markers.iter().map(|p| crate::normalize(p).text).collect();
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
+        let norm = |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
         let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
-        let speaker = (!labels.is_empty()).then(|| {
+        let inline = (!labels.is_empty()).then(|| {
             let alt = labels.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
             Regex::new(&format!(
-                r"(?m)(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({alt})[】\]]?[ \t\u{{3000}}]*(?:[0-9A-Za-z]{{0,2}})[ \t\u{{3000}}]*[:：]"
+                r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({alt})[】\]]?[ \t\u{{3000}}]*(?:[0-9A-Za-z]{{0,2}})[ \t\u{{3000}}]*[:：]"
             ))
             .expect("speaker regex")
         });
+        // Any short label at the start of a line ("阿杰:", "陌生号码:", "贷后专员小陈:"): chat logs
+        // name their speakers freely, so roles are read from the words inside the label.
+        let line_label = Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]").expect("line label regex");
+        let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
             words,
             kinds,
             consequences,
             window: if w.negation_window == 0 { 6 } else { w.negation_window },
-            speaker,
-            collector_labels: w.collector_speakers.clone(),
+            inline,
+            line_label,
+            header,
+            collector_words: norm(&w.collector_speakers),
+            other_words: norm(&w.other_speakers),
+            field_words: norm(&w.field_labels),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -101,15 +114,87 @@ impl Context {
     }
 
     /// The turns of a transcript, in order; empty when the text has no speaker labels.
+    ///
+    /// A label is the collector's when it holds a collector word (`催收员`, `坐席`, `陌生号码`),
+    /// another party's when it holds another word (`客户`, `家属`); `A`/`B` take the role a
+    /// header gives them ("A为催收员"). A label with neither is a named person: in a chat where
+    /// a collector speaks, or among two or more such names, it is not the collector.
     pub fn turns(&self, input: &str) -> Vec<Turn> {
-        let Some(re) = &self.speaker else { return Vec::new() };
-        re.captures_iter(input)
-            .map(|c| {
-                let g = c.get(1).expect("label group");
-                let label = g.as_str().to_string();
-                Turn { byte_start: g.start(), collector: self.collector_labels.contains(&label), label }
+        let mut found: Vec<(usize, &str)> = Vec::new();
+        if let Some(re) = &self.inline {
+            found.extend(re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())));
+        }
+        if input.contains('\n') {
+            for c in self.line_label.captures_iter(input) {
+                let g = c.get(1).expect("label");
+                if !found.iter().any(|&(s, _)| s == g.start()) {
+                    found.push((g.start(), g.as_str()));
+                }
+            }
+        }
+        if found.is_empty() {
+            return Vec::new();
+        }
+        found.sort_by_key(|&(s, _)| s);
+        let roles: Vec<(String, Option<bool>)> = {
+            let mut letters: Vec<(String, bool)> = Vec::new();
+            for c in self.header.captures_iter(input) {
+                let role = crate::normalize(&c[2]).text;
+                if let Some(r) = self.role_of(&role) {
+                    letters.push((c[1].to_ascii_lowercase(), r));
+                }
+            }
+            found
+                .iter()
+                .map(|&(_, l)| {
+                    let n = crate::normalize(l).text;
+                    let role = self.role_of(&n).or_else(|| letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r));
+                    (n, role)
+                })
+                .collect()
+        };
+        // Field names ("温馨提示:", "致:") and clock times ("14:05") are not speakers.
+        let keep: Vec<bool> = roles
+            .iter()
+            .map(|(n, r)| {
+                !n.bytes().all(|b| b.is_ascii_digit())
+                    && (r.is_some() || !self.field_words.iter().any(|f| n.contains(f.as_str())))
             })
-            .collect()
+            .collect();
+        let named: std::collections::HashSet<&str> =
+            roles.iter().zip(&keep).filter(|((_, r), k)| r.is_none() && **k).map(|((n, _), _)| n.as_str()).collect();
+        let collector_speaks = roles.iter().any(|(_, r)| *r == Some(true));
+        let names_are_others = collector_speaks || named.len() >= 2;
+        let turns: Vec<Turn> = found
+            .iter()
+            .zip(roles)
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .filter_map(|((&(start, label), (_, role)), _)| {
+                let collector = match role {
+                    Some(r) => r,
+                    None if names_are_others => false,
+                    None => return None,
+                };
+                Some(Turn { byte_start: start, collector, label: label.to_string() })
+            })
+            .collect();
+        turns
+    }
+
+    fn role_of(&self, label: &str) -> Option<bool> {
+        // The debtor's side first, so "借款人" is not taken for a lender; one-character words
+        // ("我") name a side only when they are the whole label.
+        let holds = |words: &[String], w_min: usize| {
+            words.iter().any(|w| label == w.as_str() || (w.chars().count() >= w_min && label.contains(w.as_str())))
+        };
+        if holds(&self.other_words, 2) {
+            Some(false)
+        } else if holds(&self.collector_words, 2) {
+            Some(true)
+        } else {
+            None
+        }
     }
 
     /// Byte ranges of the input inside quotation marks.

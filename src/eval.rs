@@ -270,16 +270,54 @@ impl Tally {
 /// assert_eq!(e.engine.accuracy, 1.0);
 /// ```
 pub fn evaluate(classifier: &Classifier, corpus: &[Labeled]) -> Evaluation {
-    let baseline = KeywordBaseline::new(classifier);
-    let mut eng = Tally::new();
-    let mut base = Tally::new();
-    let mut misses = Vec::new();
+    let mut ev = Evaluator::new(classifier);
     for gold in corpus {
-        let r: Report = classifier.classify(&gold.text);
+        ev.add(gold, &classifier.classify(&gold.text));
+    }
+    ev.finish()
+}
+
+/// [`evaluate`] one message at a time, for streams too large to hold: the tallies grow with
+/// the number of tags, not messages, and at most `miss_limit` misses are kept.
+///
+/// ```
+/// use cuishou::eval::{Evaluator, Labeled};
+/// let c = cuishou::Classifier::new();
+/// let gold: Labeled = serde_json::from_str(
+///     r#"{"id":"x1","text":"您的验证码是123456","verdict":"none","labels":[]}"#,
+/// ).unwrap();
+/// let mut ev = Evaluator::new(&c).miss_limit(0);
+/// ev.add(&gold, &c.classify(&gold.text));
+/// let e = ev.finish();
+/// assert_eq!((e.engine.messages, e.engine.accuracy), (1, 1.0));
+/// ```
+pub struct Evaluator {
+    baseline: KeywordBaseline,
+    eng: Tally,
+    base: Tally,
+    misses: Vec<Miss>,
+    miss_limit: usize,
+}
+
+impl Evaluator {
+    /// An empty evaluation against the classifier's rules (and its keyword baseline), keeping
+    /// every miss.
+    pub fn new(classifier: &Classifier) -> Evaluator {
+        Evaluator { baseline: KeywordBaseline::new(classifier), eng: Tally::new(), base: Tally::new(), misses: Vec::new(), miss_limit: usize::MAX }
+    }
+
+    /// Keeps only the first `n` misclassified messages (the figures still count them all).
+    pub fn miss_limit(mut self, n: usize) -> Evaluator {
+        self.miss_limit = n;
+        self
+    }
+
+    /// Counts one labeled message and the classifier's report on its text.
+    pub fn add(&mut self, gold: &Labeled, r: &Report) {
         let cited: Vec<(Category, usize, usize)> = r.citations.iter().map(|c| (c.category, c.byte_start, c.byte_end)).collect();
-        eng.add(gold, r.verdict, &r.labels, &cited);
-        if r.verdict != gold.verdict {
-            misses.push(Miss {
+        self.eng.add(gold, r.verdict, &r.labels, &cited);
+        if r.verdict != gold.verdict && self.misses.len() < self.miss_limit {
+            self.misses.push(Miss {
                 id: gold.id.clone(),
                 gold: gold.verdict,
                 predicted: r.verdict,
@@ -287,10 +325,19 @@ pub fn evaluate(classifier: &Classifier, corpus: &[Labeled]) -> Evaluation {
                 citations: r.citations.iter().map(|c| format!("{} 「{}」", c.rule, c.phrase)).collect(),
             });
         }
-        let (bv, bl) = baseline.labels(&gold.text);
-        base.add(gold, bv, &bl, &[]);
+        let (bv, bl) = self.baseline.labels(&gold.text);
+        self.base.add(gold, bv, &bl, &[]);
     }
-    Evaluation { engine: eng.figures(), baseline: base.figures(), misses }
+
+    /// Messages counted so far.
+    pub fn messages(&self) -> usize {
+        self.eng.n
+    }
+
+    /// The figures for everything added.
+    pub fn finish(self) -> Evaluation {
+        Evaluation { engine: self.eng.figures(), baseline: self.base.figures(), misses: self.misses }
+    }
 }
 
 /// Counts per verdict and per tag, with shares, for `cuishou eval --stats`.

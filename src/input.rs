@@ -27,7 +27,8 @@ pub struct Message {
     pub id: Option<serde_json::Value>,
     /// The message text.
     pub text: String,
-    /// For JSONL, the whole object (eval and report read other fields from it).
+    /// For JSONL, the whole object; for CSV, every column as a string keyed by its header
+    /// (eval and report read other fields from it). `None` for plain lines.
     pub fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -46,7 +47,7 @@ pub struct LineError {
 ///
 /// ```
 /// use cuishou::input::{parse_line, InputFormat};
-/// let m = parse_line(br#"{"id":"m1","text":"请及时还款"}"#, 3, InputFormat::Jsonl, 1024).unwrap();
+/// let m = parse_line(r#"{"id":"m1","text":"请及时还款"}"#.as_bytes(), 3, InputFormat::Jsonl, 1024).unwrap();
 /// assert_eq!((m.line, m.text.as_str()), (3, "请及时还款"));
 /// let e = parse_line(b"{not json", 4, InputFormat::Jsonl, 1024).unwrap_err();
 /// assert_eq!(e.line, 4);

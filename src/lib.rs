@@ -29,9 +29,11 @@ mod normalize;
 pub mod eval;
 pub mod input;
 pub mod pipeline;
+pub mod server;
 mod report;
 mod score;
 mod span;
+pub mod summary;
 mod tokenize;
 
 pub use classifier::{Classifier, ClassifierBuilder};

@@ -197,6 +197,8 @@ fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, sen
         })?),
         None => None,
     };
+    // Column names once, so each row's `fields` (what `report --group-by` reads) is cheap.
+    let names: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
     let mut record = csv::ByteRecord::new();
     let mut n = 0;
     loop {
@@ -210,6 +212,7 @@ fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, sen
                     None => Err(LineError { line, id, error: format!("row has no column {} ({:?})", text_col + 1, opts.text_column) }),
                     Some(b) => parse_line(b, line, InputFormat::Csv, opts.max_bytes).map(|mut m| {
                         m.id = id.clone();
+                        m.fields = Some(csv_fields(&names, &record));
                         m
                     }).map_err(|mut e| {
                         e.id = id;
@@ -231,6 +234,15 @@ fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, sen
         send(batch);
     }
     Ok(())
+}
+
+/// Every column of a CSV row as a string field, named by its header (lossy UTF-8, as the id).
+fn csv_fields(names: &[String], record: &csv::ByteRecord) -> serde_json::Map<String, serde_json::Value> {
+    names
+        .iter()
+        .zip(record.iter())
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(String::from_utf8_lossy(v).into_owned())))
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,11 @@ pub enum Command {
         #[arg(long)]
         with_defaults: bool,
     },
+    /// Run every rule's `hit` and `miss` examples and list the ones that fail.
+    Test {
+        #[command(flatten)]
+        lexicons: super::LexiconArgs,
+    },
     /// List every rule: id, category, weight, message, clause.
     List {
         #[command(flatten)]
@@ -52,6 +57,21 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                 eprintln!("{name}: {} problem(s)", diags.len());
                 Ok(super::EXIT_ERROR)
             }
+        }
+        Command::Test { lexicons } => {
+            let c = match lexicons.build() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("cuishou: {e}");
+                    return Ok(super::EXIT_ERROR);
+                }
+            };
+            let failures = cuishou::lexicon::example_failures(&c);
+            for f in &failures {
+                println!("{f}");
+            }
+            eprintln!("{} rules, {} failing example(s)", c.rules().len(), failures.len());
+            Ok(if failures.is_empty() { 0 } else { super::EXIT_FAIL_ON })
         }
         Command::List { lexicons } => {
             let c = lexicons.build()?;

@@ -4,6 +4,8 @@ mod classify;
 mod eval;
 mod lexicon;
 mod render;
+mod report;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cuishou::{Classifier, Verdict};
@@ -25,9 +27,13 @@ enum Command {
     Classify(classify::Args),
     /// Measure accuracy on labeled JSONL, beside a keyword baseline.
     Eval(eval::Args),
+    /// Summarize a corpus into one self-contained HTML page (or JSON) for review.
+    Report(report::Args),
     /// Check or list lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon::Command),
+    /// Serve the HTTP API and the paste page (loopback by default).
+    Serve(serve::Args),
 }
 
 /// Which lexicons to load; shared by every subcommand that classifies.
@@ -90,6 +96,8 @@ pub fn main() -> ExitCode {
         Command::Classify(a) => classify::run(a),
         Command::Lexicon(c) => lexicon::run(c),
         Command::Eval(a) => eval::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -106,6 +106,8 @@ pub struct ContextWords {
     pub other_speakers: Vec<String>,
     /// Opening and closing quotation marks.
     pub quote_pairs: Vec<(String, String)>,
+    /// Words that make a `label:` at a line start a field name rather than a speaker.
+    pub field_labels: Vec<String>,
 }
 
 impl ContextWords {
@@ -120,6 +122,7 @@ impl ContextWords {
         self.collector_speakers.extend(other.collector_speakers);
         self.other_speakers.extend(other.other_speakers);
         self.quote_pairs.extend(other.quote_pairs);
+        self.field_labels.extend(other.field_labels);
     }
 }
 
@@ -266,4 +269,28 @@ fn version_of(sources: &[Source]) -> String {
         }
     }
     format!("{h:016x}")[..12].to_string()
+}
+
+/// Runs every rule's `hit` and `miss` examples through `classifier` and describes each failure as
+/// `THR-014 (lexicons/threat.toml:12) expected hit, got none: "..."`.
+///
+/// ```
+/// let c = cuishou::Classifier::new();
+/// assert!(cuishou::lexicon::example_failures(&c).is_empty());
+/// ```
+pub fn example_failures(classifier: &crate::Classifier) -> Vec<String> {
+    let mut failures = Vec::new();
+    for r in classifier.rules() {
+        for h in &r.hit {
+            if !classifier.matched_rules(h).contains(&r.id.as_str()) {
+                failures.push(format!("{} expected hit, got none: {h:?}", r.location()));
+            }
+        }
+        for m in &r.miss {
+            if classifier.matched_rules(m).contains(&r.id.as_str()) {
+                failures.push(format!("{} expected miss, got a hit: {m:?}", r.location()));
+            }
+        }
+    }
+    failures
 }

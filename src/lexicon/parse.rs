@@ -108,6 +108,8 @@ struct RawContext {
     other_speakers: Vec<String>,
     #[serde(default)]
     quote_pairs: Vec<(String, String)>,
+    #[serde(default)]
+    field_labels: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -121,6 +123,7 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         collector_speakers: raw.collector_speakers,
         other_speakers: raw.other_speakers,
         quote_pairs: raw.quote_pairs,
+        field_labels: raw.field_labels,
     })
 }
 

@@ -2,10 +2,14 @@
 
 mod bulk;
 mod cli;
+mod context;
 mod corpus;
 mod lexicon_check;
 mod props;
+mod report;
 mod rules;
+mod server;
+mod browser;
 
 use std::process::{Command, Output, Stdio};
 

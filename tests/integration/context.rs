@@ -1,0 +1,47 @@
+//! Each context feature flips a verdict: the same words with and without a negator, quoted and
+//! unquoted, in the collector's turn and the customer's, to the debtor and to a third party.
+
+use cuishou::{Classifier, Verdict};
+use std::sync::LazyLock;
+
+static C: LazyLock<Classifier> = LazyLock::new(Classifier::new);
+
+fn verdict(text: &str) -> Verdict {
+    C.classify(text).verdict
+}
+
+#[test]
+fn a_negator_removes_the_visit_but_a_condition_on_the_debtor_does_not() {
+    assert_eq!(verdict("您的借款已逾期5天,请尽快还款,我们不会上门找你。"), Verdict::PoliteReminder);
+    assert_eq!(verdict("您的借款已逾期5天,不还钱就上门找你。"), Verdict::Threat);
+    assert_eq!(verdict("你的欠款已逾期,我们絕不會聯繫你的家人和同事。"), Verdict::PoliteReminder);
+    assert_eq!(verdict("你的欠款已逾期,再不还就联系你的家人和同事,让他们都知道你欠钱。"), Verdict::Threat);
+}
+
+#[test]
+fn an_article_quoting_a_threat_is_not_a_threat() {
+    let quoted = "据报道,有网友反映催收人员扬言“再不还钱就爆你通讯录”,律师提醒这属于违法催收。";
+    assert_eq!(verdict(quoted), Verdict::None);
+    assert_eq!(verdict("再不还钱就爆你通讯录。"), Verdict::Threat);
+    assert_eq!(verdict("催收打电话给我妈了,说要去我单位闹,怎么办?"), Verdict::None);
+}
+
+#[test]
+fn only_the_collectors_turn_counts() {
+    let customer_threatens = "催收员:您好,您的借款已逾期3天,请尽快还款。\n客户:你们再打电话我就报警,去你们公司闹!";
+    assert_eq!(verdict(customer_threatens), Verdict::PoliteReminder);
+    let collector_threatens = "客户:我这个月真的没钱。\n催收员:没钱?那明天我们就去你单位找你领导,让你公司都知道。";
+    assert_eq!(verdict(collector_threatens), Verdict::Threat);
+    let c = C.classify(collector_threatens);
+    assert!(c.citations.iter().all(|c| c.speaker.as_deref() == Some("催收员")), "{:?}", c.citations);
+}
+
+#[test]
+fn debt_details_to_a_third_party_are_disclosure_but_a_bare_callback_request_is_pressure() {
+    let to_debtor = "您在我司的借款8000元已逾期60天,请尽快还款。";
+    assert_eq!(verdict(to_debtor), Verdict::PoliteReminder);
+    let to_contact = "您好,您是张伟的紧急联系人,他在我司借款8000元已逾期60天,请转告他尽快还款。";
+    assert_eq!(verdict(to_contact), Verdict::IllegalDisclosure);
+    let callback = "您好,您是张伟的紧急联系人,麻烦您转告他尽快给我们回个电话,谢谢。";
+    assert_eq!(verdict(callback), Verdict::Pressure);
+}

@@ -1,0 +1,75 @@
+//! Accuracy on the held-out dev split, asserted as floors that later changes may raise, never
+//! lower. The figures are what `cuishou eval corpus/dev.jsonl` printed when the floor was set.
+
+use super::cuishou;
+use serde_json::Value;
+
+fn dev_eval() -> Value {
+    let out = cuishou(&["eval", "--json", "corpus/dev.jsonl"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("eval JSON")
+}
+
+// Floors (dev split): raise them when the engine improves.
+const MIN_ACCURACY: f64 = FLOOR_ACCURACY;
+const MIN_F1: f64 = FLOOR_F1;
+const MAX_FALSE_ALARM: f64 = FLOOR_FALSE_ALARM;
+const MIN_EVIDENCE_RECALL: f64 = FLOOR_EVIDENCE;
+
+#[test]
+fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
+    let e = dev_eval();
+    let g = &e["engine"];
+    let b = &e["baseline"];
+    let acc = g["accuracy"].as_f64().unwrap();
+    assert!(acc >= MIN_ACCURACY, "dev accuracy {acc:.4} < {MIN_ACCURACY}");
+    assert!(g["min_f1"].as_f64().unwrap() >= MIN_F1, "dev lowest F1 {} < {MIN_F1}", g["min_f1"]);
+    assert!(g["false_alarm"].as_f64().unwrap() <= MAX_FALSE_ALARM, "dev false alarms {}", g["false_alarm"]);
+    assert!(g["evidence_recall"].as_f64().unwrap() >= MIN_EVIDENCE_RECALL, "evidence recall {}", g["evidence_recall"]);
+    assert!(acc > b["accuracy"].as_f64().unwrap() + 0.10, "engine {acc} vs baseline {}", b["accuracy"]);
+    assert!(g["false_alarm"].as_f64().unwrap() < b["false_alarm"].as_f64().unwrap());
+}
+
+#[test]
+fn eval_prints_every_figure_and_lists_misses() {
+    let out = cuishou(&["eval", "corpus/dev.jsonl", "--show-misses", "3"], None);
+    let s = String::from_utf8(out.stdout).unwrap();
+    for want in ["verdict accuracy", "keyword baseline", "false alarms on none", "evidence recall", "F1 illegal_disclosure", "confusion", "accuracy per tag", "traditional", "misclassified"] {
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+    }
+}
+
+#[test]
+fn eval_thresholds_set_the_exit_code() {
+    assert_eq!(cuishou(&["eval", "corpus/dev.jsonl", "--min-accuracy", "0.0"], None).status.code(), Some(0));
+    let out = cuishou(&["eval", "corpus/dev.jsonl", "--min-accuracy", "1.01"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("below threshold"));
+    assert_eq!(cuishou(&["eval", "corpus/dev.jsonl", "--max-false-alarm", "-1"], None).status.code(), Some(1));
+}
+
+#[test]
+fn eval_stats_show_the_coverage_shares() {
+    let out = cuishou(&["eval", "--stats", "--json", "corpus/train.jsonl", "corpus/dev.jsonl"], None);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = s["messages"].as_u64().unwrap();
+    assert!(n >= 1200);
+    assert!(s["verdicts"]["none"].as_u64().unwrap() * 4 >= n);
+    assert!(s["tags"]["traditional"].as_u64().unwrap() * 100 >= n * 15);
+}
+
+#[test]
+fn eval_rejects_a_malformed_labeled_line_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("cuishou-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.jsonl");
+    std::fs::write(
+        &f,
+        "{\"id\":\"x\",\"text\":\"请还款谢谢您\",\"verdict\":\"threat\",\"labels\":[\"pressure\"],\"evidence\":[{\"label\":\"pressure\",\"text\":\"还款\"}],\"tags\":[]}\n",
+    )
+    .unwrap();
+    let out = cuishou(&["eval", f.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:1") && err.contains("not the most severe label"), "{err}");
+}
