@@ -5,7 +5,7 @@ use crate::context::{turn_at, Context, Mark};
 use crate::error::Error;
 use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
 use crate::matcher::{Hit, Matcher};
-use crate::normalize::{normalize_into, Normalized};
+use crate::normalize::{normalize_into, normalize_text_into, Normalized};
 use crate::report::{Citation, Report, Scores};
 use crate::score;
 use crate::tokenize::Tokenizer;
@@ -84,6 +84,8 @@ impl ClassifierBuilder {
 
 #[derive(Default)]
 struct Scratch {
+    /// The normalized text alone, for the first pass that finds whether anything matches.
+    text: String,
     norm: Normalized,
     hits: Vec<Hit>,
     marks: Vec<Mark>,
@@ -167,12 +169,17 @@ impl Classifier {
     fn evidence(&self, input: &str) -> Vec<Evidence> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let Scratch { norm, hits, marks } = &mut *s;
-            normalize_into(input, norm);
-            self.matcher.find(&norm.text, hits);
+            let Scratch { text, norm, hits, marks } = &mut *s;
+            // Most traffic matches nothing, so the offset map and clause breaks (most of the
+            // cost of normalizing) are built only once there is a hit to map back. Both passes
+            // fold the same way, so the hits' offsets hold in `norm.text` too.
+            normalize_text_into(input, text);
+            self.matcher.find(text, hits);
             if hits.is_empty() {
                 return Vec::new();
             }
+            normalize_into(input, norm);
+            debug_assert_eq!(text, &norm.text);
             let rules = &self.lexicon.rules;
             if hits.iter().any(|h| rules[h.rule].negatable) {
                 self.context.marks(&norm.text, marks);

@@ -39,7 +39,7 @@ mod tokenize;
 pub use classifier::{Classifier, ClassifierBuilder};
 pub use error::{Diagnostic, Error};
 pub use lexicon::{Lexicon, Rule};
-pub use normalize::{normalize, normalize_into, Normalized};
+pub use normalize::{normalize, normalize_into, normalize_text_into, Normalized};
 pub use report::{Category, Citation, Report, Scores, Verdict};
 pub use score::THRESHOLD;
 pub use span::Span;

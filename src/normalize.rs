@@ -52,11 +52,29 @@ impl Normalized {
         self.breaks.clear();
     }
 
+    #[inline]
     fn push(&mut self, c: char, from: usize, to: usize) {
+        let (f, t) = (from as u32, to as u32);
         self.text.push(c);
-        for _ in 0..c.len_utf8() {
-            self.src_start.push(from as u32);
-            self.src_end.push(to as u32);
+        // Fixed-size copies compile to plain stores; a per-byte loop or a variable-length
+        // slice (a memmove call) costs several times more on the hot path.
+        match c.len_utf8() {
+            1 => {
+                self.src_start.push(f);
+                self.src_end.push(t);
+            }
+            2 => {
+                self.src_start.extend_from_slice(&[f; 2]);
+                self.src_end.extend_from_slice(&[t; 2]);
+            }
+            3 => {
+                self.src_start.extend_from_slice(&[f; 3]);
+                self.src_end.extend_from_slice(&[t; 3]);
+            }
+            _ => {
+                self.src_start.extend_from_slice(&[f; 4]);
+                self.src_end.extend_from_slice(&[t; 4]);
+            }
         }
     }
 }
@@ -76,15 +94,84 @@ pub fn normalize(input: &str) -> Normalized {
 /// Normalizes `input` into `out`, reusing its buffers (the hot path allocates nothing once warm).
 pub fn normalize_into(input: &str, out: &mut Normalized) {
     out.clear();
+    // Folding rarely lengthens text, so this is almost always the only growth.
+    out.text.reserve(input.len());
+    out.src_start.reserve(input.len());
+    out.src_end.reserve(input.len());
+    fold(input, out);
+}
+
+/// Normalizes `input` into `text` only, without the offset map or clause breaks: the same text
+/// as [`normalize_into`] at a fraction of the cost, for deciding whether anything matches at all.
+///
+/// ```
+/// let mut text = String::new();
+/// cuishou::normalize_text_into("聯繫ＴＸＬ 通 讯 录,上*门", &mut text);
+/// assert_eq!(text, cuishou::normalize("聯繫ＴＸＬ 通 讯 录,上*门").text);
+/// ```
+pub fn normalize_text_into(input: &str, text: &mut String) {
+    text.clear();
+    text.reserve(input.len());
+    fold(input, text);
+}
+
+/// Where folded characters go: the full [`Normalized`] or just its text. One folding routine
+/// serves both, so the two can never disagree about the text.
+trait Sink {
+    fn text(&self) -> &str;
+    fn push(&mut self, c: char, from: usize, to: usize);
+    fn clause_break(&mut self);
+}
+
+impl Sink for Normalized {
+    #[inline]
+    fn text(&self) -> &str {
+        &self.text
+    }
+    #[inline]
+    fn push(&mut self, c: char, from: usize, to: usize) {
+        Normalized::push(self, c, from, to);
+    }
+    #[inline]
+    fn clause_break(&mut self) {
+        self.breaks.push(self.text.len() as u32);
+    }
+}
+
+impl Sink for String {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
+    #[inline]
+    fn push(&mut self, c: char, _: usize, _: usize) {
+        String::push(self, c);
+    }
+    #[inline]
+    fn clause_break(&mut self) {}
+}
+
+fn fold<S: Sink>(input: &str, out: &mut S) {
     let table = &*T2S;
     let mut chars = input.char_indices().peekable();
     let mut pending_break = false;
     while let Some((i, raw)) = chars.next() {
         let end = i + raw.len_utf8();
+        // Fast path for the bulk of Chinese text: a CJK ideograph is never a separator, has no
+        // width or case to fold, and only needs the Traditional→Simplified table. Going through
+        // the general branch below costs three Unicode table lookups per character.
+        if (CJK_FIRST..=CJK_LAST).contains(&(raw as u32)) {
+            if pending_break {
+                out.clause_break();
+                pending_break = false;
+            }
+            out.push(table.cjk(raw), i, end);
+            continue;
+        }
         let c = fold_width(raw);
         if is_separator(c) {
             let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
-                && out.text.as_bytes().last().is_some_and(u8::is_ascii_digit)
+                && out.text().as_bytes().last().is_some_and(u8::is_ascii_digit)
                 && chars.peek().is_some_and(|&(_, n)| fold_width(n).is_ascii_digit());
             if between_digits {
                 out.push(c, i, end);
@@ -94,7 +181,7 @@ pub fn normalize_into(input: &str, out: &mut Normalized) {
             continue;
         }
         if pending_break {
-            out.breaks.push(out.text.len() as u32);
+            out.clause_break();
             pending_break = false;
         }
         if c.is_ascii() {
@@ -155,6 +242,9 @@ fn is_separator(c: char) -> bool {
 /// one normalized character per input character, which keeps the offset map exact.
 struct T2sTable {
     cjk: Vec<char>,
+    /// One bit per CJK code point: set when `cjk` maps it. Most text is already Simplified, and
+    /// this 3 KB bitmap stays in the L1 cache where the 108 KB table does not.
+    mapped: Vec<u64>,
     rest: HashMap<char, char>,
 }
 
@@ -162,6 +252,18 @@ const CJK_FIRST: u32 = 0x3400;
 const CJK_LAST: u32 = 0x9FFF;
 
 impl T2sTable {
+    /// The Simplified form of a character in `CJK_FIRST..=CJK_LAST`.
+    #[inline]
+    fn cjk(&self, c: char) -> char {
+        let i = (c as u32 - CJK_FIRST) as usize;
+        if self.mapped[i / 64] & (1 << (i % 64)) == 0 {
+            c
+        } else {
+            self.cjk[i]
+        }
+    }
+
+    #[inline]
     fn get(&self, c: char) -> Option<char> {
         let u = c as u32;
         if (CJK_FIRST..=CJK_LAST).contains(&u) {
@@ -193,7 +295,13 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
             rest.insert(f0, t0);
         }
     }
-    T2sTable { cjk, rest }
+    let mut mapped = vec![0u64; cjk.len().div_ceil(64)];
+    for (i, &s) in cjk.iter().enumerate() {
+        if s != '\0' {
+            mapped[i / 64] |= 1 << (i % 64);
+        }
+    }
+    T2sTable { cjk, mapped, rest }
 });
 
 /// `s` with its Traditional characters made Simplified and nothing else touched: regex patterns
@@ -233,6 +341,15 @@ mod tests {
         assert_eq!(normalize("得閒 搵").text, "得闲揾");
         assert_eq!(normalize("ＴＸＬ１８點").text, "txl18点");
         assert_eq!(normalize("TongXunLu").text, "tongxunlu");
+    }
+
+    #[test]
+    fn text_only_pass_folds_exactly_like_the_full_one() {
+        let mut text = String::new();
+        for input in ["聯繫ＴＸＬ 通 讯 录,上*门", "1,280.00元 18:00前。還款", "ÀÉ İstanbul ß", "逾‍期😡！\r\n明天", "", "㐀鿿ꀀ"] {
+            normalize_text_into(input, &mut text);
+            assert_eq!(text, normalize(input).text, "{input:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::input::{parse_line, read_line_bounded, InputFormat, LineError, Messag
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, Receiver};
 
 /// How records are read and how many threads process them.
 #[derive(Debug, Clone)]
@@ -71,8 +71,18 @@ where
     let (batch_tx, batch_rx) = sync_channel::<(usize, Vec<Raw>)>(jobs * 2);
     let batch_rx = std::sync::Mutex::new(batch_rx);
     let (out_tx, out_rx) = sync_channel::<(usize, Vec<T>)>(jobs * 2);
+    // Bounded channels alone do not bound memory: while one worker is slow on batch k, the
+    // others keep finishing k+1, k+2, … and those wait here to be written in order. A batch
+    // may only be read once a token is free, and a token comes back only when its batch has
+    // been written, so at most `in_flight` batches exist anywhere at once.
+    let in_flight = jobs * 4;
+    let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        token_tx.send(()).expect("token queue has room");
+    }
     std::thread::scope(|scope| {
-        let reader_thread = scope.spawn(|| read_batches(reader, opts, &stop, batch_tx));
+        let stop_flag = &stop;
+        let reader_thread = scope.spawn(move || read_batches(reader, opts, stop_flag, &token_rx, batch_tx));
         for _ in 0..jobs {
             let out_tx = out_tx.clone();
             let (batch_rx, work, opts) = (&batch_rx, &work, opts);
@@ -105,6 +115,8 @@ where
             pending.insert(seq, batch);
             while let Some(batch) = pending.remove(&next) {
                 next += 1;
+                // Never blocks: there are never more than `in_flight` tokens.
+                let _ = token_tx.try_send(());
                 for item in batch {
                     if let Err(e) = sink(item) {
                         result = Err(e);
@@ -113,6 +125,8 @@ where
                 }
             }
         }
+        // A reader waiting for a token sees the queue closed and stops.
+        drop(token_tx);
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
             // Drain so the workers and reader can finish and the scope can end.
@@ -135,11 +149,15 @@ fn read_batches<R: BufRead>(
     mut reader: R,
     opts: &BulkOptions,
     stop: &AtomicBool,
+    tokens: &Receiver<()>,
     tx: std::sync::mpsc::SyncSender<(usize, Vec<Raw>)>,
 ) -> io::Result<()> {
     let mut seq = 0;
     let mut batch = Vec::with_capacity(BATCH);
     let mut send = |batch: &mut Vec<Raw>| -> bool {
+        if tokens.recv().is_err() {
+            return false;
+        }
         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
         let ok = tx.send((seq, full)).is_ok();
         seq += 1;
@@ -151,7 +169,8 @@ fn read_batches<R: BufRead>(
     let limit = line_limit(opts);
     let mut line = 0;
     loop {
-        let mut buf = Vec::new();
+        // Sized for a typical SMS record so most lines need no regrowth.
+        let mut buf = Vec::with_capacity(256);
         let Some(full) = read_line_bounded(&mut reader, &mut buf, limit)? else { break };
         line += 1;
         batch.push(Raw::Line(line, buf, full));
@@ -224,4 +243,45 @@ fn csv_fields(names: &[String], record: &csv::ByteRecord) -> serde_json::Map<Str
         .zip(record.iter())
         .map(|(k, v)| (k.clone(), serde_json::Value::String(String::from_utf8_lossy(v).into_owned())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_stuck_record_stops_reading_ahead_after_a_bounded_number_of_batches() {
+        let lines = 200 * BATCH;
+        let input: String = (0..lines).map(|i| format!("{i}\n")).collect();
+        let opts = BulkOptions { format: InputFormat::Lines, jobs: 2, ..Default::default() };
+        let bound = opts.jobs * 4 * BATCH;
+        let started = AtomicUsize::new(0);
+        let mut seen = 0usize;
+        process(
+            input.as_bytes(),
+            &opts,
+            |m| {
+                let n = started.fetch_add(1, Ordering::SeqCst);
+                if n == 0 {
+                    // Hold the first record until the other worker has read as far as it can
+                    // (or, without a bound, for a while), and check nothing ran ahead too far.
+                    let t = Instant::now();
+                    while started.load(Ordering::SeqCst) < bound && t.elapsed() < Duration::from_secs(1) {
+                        std::thread::yield_now();
+                    }
+                    assert!(started.load(Ordering::SeqCst) <= bound, "read ahead past {bound} records");
+                }
+                m.is_ok()
+            },
+            |ok| {
+                assert!(ok);
+                seen += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, lines);
+    }
 }

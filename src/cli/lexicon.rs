@@ -1,6 +1,7 @@
 //! `cuishou lexicon check|list`.
 
 use clap::Subcommand;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -20,6 +21,12 @@ pub enum Command {
     },
     /// List every rule: id, category, weight, message, clause.
     List {
+        #[command(flatten)]
+        lexicons: super::LexiconArgs,
+    },
+    /// Print every phrase and variant once, normalized, one per line: the strings the matcher
+    /// searches for (benches/python_baseline.sh feeds them to other tools).
+    Phrases {
         #[command(flatten)]
         lexicons: super::LexiconArgs,
     },
@@ -74,6 +81,18 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                     cuishou::lexicon::RuleKind::Cue(c) => format!("cue:{c:?}"),
                 };
                 println!("{}\t{}\t{}\t{}\t{}", r.id, kind, r.weight, r.message, r.clause);
+            }
+            Ok(0)
+        }
+        Command::Phrases { lexicons } => {
+            let c = lexicons.build()?;
+            let mut phrases: Vec<String> =
+                c.rules().iter().flat_map(|r| r.phrases.iter().chain(&r.variants)).map(|p| cuishou::normalize(p).text).collect();
+            phrases.sort_unstable();
+            phrases.dedup();
+            let mut out = std::io::stdout().lock();
+            for p in phrases {
+                writeln!(out, "{p}")?;
             }
             Ok(0)
         }

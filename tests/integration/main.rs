@@ -1,5 +1,6 @@
 //! One integration-test binary: it runs the real `cuishou` program and the library together.
 
+mod bulk;
 mod cli;
 mod context;
 mod corpus;
