@@ -105,9 +105,4 @@ impl Matcher {
         }
         out.truncate(kept);
     }
-
-    /// True when the text holds no phrase and no pattern at all (the common case for gateways).
-    pub fn is_quiet(&self, text: &str) -> bool {
-        self.phrases.find(text).is_none() && !self.set.is_match(text)
-    }
 }

@@ -20,21 +20,7 @@ use crate::eval::Figures;
 use crate::{Category, Verdict};
 use std::fmt::Write as _;
 
-/// Text made safe for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub use crate::server::escape;
 
 /// The colour of a verdict, shared by charts, badges and highlights.
 fn colour(v: Verdict) -> &'static str {
