@@ -21,9 +21,30 @@ pub(crate) struct Matcher {
     phrases: AhoCorasick,
     /// For each automaton pattern, the rules that own it.
     owners: Vec<Vec<usize>>,
+    /// Patterns every match of which starts with one of a few literals: they run only on
+    /// text holding one of those literals (`gated`), found by one automaton over all of them.
+    literals: AhoCorasick,
+    /// For each literal, the patterns it gates.
+    literal_owner: Vec<Vec<usize>>,
+    /// Patterns without such literals, checked together as a set over every text.
+    ungated: Vec<usize>,
     set: RegexSet,
     regexes: Vec<Regex>,
     regex_owner: Vec<usize>,
+}
+
+/// The literals every match of `pattern` must start with, if there are few enough to be a
+/// useful gate (none empty, none a single byte).
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let mut ex = regex_syntax::hir::literal::Extractor::new();
+    ex.kind(regex_syntax::hir::literal::ExtractKind::Prefix);
+    let seq = ex.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().len() < 2) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 impl Matcher {
@@ -61,9 +82,32 @@ impl Matcher {
         // With dozens of Unicode patterns the lazy DFA overflows the default 2 MB cache on
         // nearly every message and falls back to the PikeVM, which made the set 95% of the
         // time per message; a larger cache keeps it on the DFA. Same matches, either engine.
-        let set = RegexSetBuilder::new(&pats).dfa_size_limit(64 << 20).build().expect("patterns were validated");
+        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        let mut literal_owner: Vec<Vec<usize>> = Vec::new();
+        let mut ungated = Vec::new();
+        for (i, p) in pats.iter().enumerate() {
+            match prefix_literals(p) {
+                Some(ls) => {
+                    for l in ls {
+                        let id = *lit_index.entry(l.clone()).or_insert_with(|| {
+                            lits.push(l);
+                            literal_owner.push(Vec::new());
+                            literal_owner.len() - 1
+                        });
+                        if !literal_owner[id].contains(&i) {
+                            literal_owner[id].push(i);
+                        }
+                    }
+                }
+                None => ungated.push(i),
+            }
+        }
+        let literals = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&lits).expect("literal automaton");
+        let ungated_pats: Vec<&String> = ungated.iter().map(|&i| &pats[i]).collect();
+        let set = RegexSetBuilder::new(ungated_pats).dfa_size_limit(64 << 20).build().expect("patterns were validated");
         let regexes = pats.iter().map(|p| Regex::new(p).expect("patterns were validated")).collect();
-        Matcher { phrases, owners, set, regexes, regex_owner }
+        Matcher { phrases, owners, literals, literal_owner, ungated, set, regexes, regex_owner }
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
@@ -82,13 +126,31 @@ impl Matcher {
         }
         // `is_match` first: `matches` allocates its result set, and most messages match no
         // pattern, so the common case stays allocation-free.
-        if !self.regexes.is_empty() && self.set.is_match(text) {
-            for i in self.set.matches(text).iter() {
-                for m in self.regexes[i].find_iter(text) {
-                    if m.start() < m.end() {
-                        out.push(Hit { rule: self.regex_owner[i], start: m.start(), end: m.end() });
+        let run = |i: usize, out: &mut Vec<Hit>| {
+            for m in self.regexes[i].find_iter(text) {
+                if m.start() < m.end() {
+                    out.push(Hit { rule: self.regex_owner[i], start: m.start(), end: m.end() });
+                }
+            }
+        };
+        if !self.ungated.is_empty() && self.set.is_match(text) {
+            for j in self.set.matches(text).iter() {
+                run(self.ungated[j], out);
+            }
+        }
+        // A gated pattern can only match where one of its prefix literals occurs; most
+        // messages hold none, so most patterns never run.
+        if self.literals.patterns_len() > 0 && self.literals.find(text).is_some() {
+            let mut due: Vec<usize> = Vec::new();
+            for m in self.literals.find_overlapping_iter(text) {
+                for &i in &self.literal_owner[m.pattern().as_usize()] {
+                    if !due.contains(&i) {
+                        due.push(i);
                     }
                 }
+            }
+            for i in due {
+                run(i, out);
             }
         }
         out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
