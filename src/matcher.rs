@@ -21,8 +21,8 @@ pub(crate) struct Matcher {
     phrases: AhoCorasick,
     /// For each automaton pattern, the rules that own it.
     owners: Vec<Vec<usize>>,
-    /// Patterns every match of which starts with one of a few literals: they run only on
-    /// text holding one of those literals (`gated`), found by one automaton over all of them.
+    /// Patterns every match of which starts (or ends) with one of a few literals: they run
+    /// only on text holding one of those literals, found by one automaton over all of them.
     literals: AhoCorasick,
     /// For each literal, the patterns it gates.
     literal_owner: Vec<Vec<usize>>,
@@ -33,18 +33,24 @@ pub(crate) struct Matcher {
     regex_owner: Vec<usize>,
 }
 
-/// The literals every match of `pattern` must start with, if there are few enough to be a
-/// useful gate (none empty, none a single byte).
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+/// Literals one of which every match of `pattern` must start with (or, failing that, end with),
+/// if there are few enough to be a useful gate (none empty, none a single byte). Either way a
+/// text holding none of them cannot match.
+fn gate_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
-    let mut ex = regex_syntax::hir::literal::Extractor::new();
-    ex.kind(regex_syntax::hir::literal::ExtractKind::Prefix);
-    let seq = ex.extract(&hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().len() < 2) {
-        return None;
-    }
-    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+    [ExtractKind::Prefix, ExtractKind::Suffix].into_iter().find_map(|kind| {
+        let mut ex = Extractor::new();
+        // Alternations multiply ("(你|您)的?(儿子|女儿|…)"): allow large literal sets, since one
+        // automaton over a few thousand literals is still far cheaper than running the regex.
+        ex.kind(kind).limit_total(2000).limit_class(20);
+        let seq = ex.extract(&hir);
+        let lits = seq.literals()?;
+        if lits.is_empty() || lits.len() > 2000 || lits.iter().any(|l| l.as_bytes().len() < 2) {
+            return None;
+        }
+        Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+    })
 }
 
 impl Matcher {
@@ -87,7 +93,7 @@ impl Matcher {
         let mut literal_owner: Vec<Vec<usize>> = Vec::new();
         let mut ungated = Vec::new();
         for (i, p) in pats.iter().enumerate() {
-            match prefix_literals(p) {
+            match gate_literals(p) {
                 Some(ls) => {
                     for l in ls {
                         let id = *lit_index.entry(l.clone()).or_insert_with(|| {
@@ -138,7 +144,7 @@ impl Matcher {
                 run(self.ungated[j], out);
             }
         }
-        // A gated pattern can only match where one of its prefix literals occurs; most
+        // A gated pattern can only match where one of its gate literals occurs; most
         // messages hold none, so most patterns never run.
         if self.literals.patterns_len() > 0 && self.literals.find(text).is_some() {
             let mut due: Vec<usize> = Vec::new();
