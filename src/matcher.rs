@@ -43,10 +43,10 @@ fn gate_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         let mut ex = Extractor::new();
         // Alternations multiply ("(你|您)的?(儿子|女儿|…)"): allow large literal sets, since one
         // automaton over a few thousand literals is still far cheaper than running the regex.
-        ex.kind(kind).limit_total(2000).limit_class(20);
+        ex.kind(kind).limit_total(300).limit_class(20);
         let seq = ex.extract(&hir);
         let lits = seq.literals()?;
-        if lits.is_empty() || lits.len() > 2000 || lits.iter().any(|l| l.as_bytes().len() < 2) {
+        if lits.is_empty() || lits.len() > 300 || lits.iter().any(|l| l.as_bytes().len() < 2) {
             return None;
         }
         Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
