@@ -111,7 +111,8 @@ fn config() -> Criterion {
 
 fn benches(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let real = jsonl_texts(&root.join("../shared/data/real_sms_10k.jsonl")).unwrap_or_else(|| generated_traffic(10_000));
+    let real =
+        jsonl_texts(&root.join("../shared/data/real_sms_10k.jsonl")).unwrap_or_else(|| generated_traffic(10_000));
     let collection = jsonl_texts(&root.join("corpus/dev.jsonl")).unwrap_or_else(|| generated_collection(400));
     let transcript = long_transcript();
     let classifier = Classifier::new();

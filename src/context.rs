@@ -50,7 +50,9 @@ impl Context {
     pub fn new(w: &ContextWords) -> Context {
         let mut pats = Vec::new();
         let mut kinds = Vec::new();
-        for (list, kind) in [(&w.negators, Word::Negator), (&w.non_negators, Word::NonNegator), (&w.conditions, Word::Condition)] {
+        for (list, kind) in
+            [(&w.negators, Word::Negator), (&w.non_negators, Word::NonNegator), (&w.conditions, Word::Condition)]
+        {
             for p in list {
                 pats.push(crate::normalize(p).text);
                 kinds.push(kind);
@@ -60,7 +62,8 @@ impl Context {
         let words = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&pats).expect("context words");
         let cons: Vec<String> = w.consequence_markers.iter().map(|p| crate::normalize(p).text).collect();
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
-        let norm = |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
+        let norm =
+            |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
         let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
@@ -73,7 +76,9 @@ impl Context {
         });
         // Any short label at the start of a line ("阿杰:", "陌生号码:", "贷后专员小陈:"): chat logs
         // name their speakers freely, so roles are read from the words inside the label.
-        let line_label = Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]").expect("line label regex");
+        let line_label =
+            Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]")
+                .expect("line label regex");
         let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
             words,
@@ -93,7 +98,11 @@ impl Context {
     /// Negators, non-negators and conditions in the normalized text.
     pub fn marks(&self, text: &str, out: &mut Vec<Mark>) {
         out.clear();
-        out.extend(self.words.find_iter(text).map(|m| Mark { start: m.start(), end: m.end(), word: self.kinds[m.pattern().as_usize()] }));
+        out.extend(self.words.find_iter(text).map(|m| Mark {
+            start: m.start(),
+            end: m.end(),
+            word: self.kinds[m.pattern().as_usize()],
+        }));
     }
 
     /// True when a negator in the same clause, close before the hit, negates it.

@@ -114,9 +114,6 @@ mod tests {
             rule: Some("THR-014".into()),
             message: "duplicate rule id (first at line 3)".into(),
         };
-        assert_eq!(
-            d.to_string(),
-            "lexicons/threat.toml:41:12: THR-014: duplicate rule id (first at line 3)"
-        );
+        assert_eq!(d.to_string(), "lexicons/threat.toml:41:12: THR-014: duplicate rule id (first at line 3)");
     }
 }

@@ -39,8 +39,19 @@ pub struct Labeled {
 
 /// Tags a corpus line may carry.
 pub const KNOWN_TAGS: &[&str] = &[
-    "traditional", "obfuscated", "transcript", "negation", "quotation", "third_party", "multi_label",
-    "hard_negative", "regional", "long", "real", "ham", "spam",
+    "traditional",
+    "obfuscated",
+    "transcript",
+    "negation",
+    "quotation",
+    "third_party",
+    "multi_label",
+    "hard_negative",
+    "regional",
+    "long",
+    "real",
+    "ham",
+    "spam",
 ];
 
 /// Checks one corpus record against the format; every problem is returned.
@@ -303,7 +314,13 @@ impl Evaluator {
     /// An empty evaluation against the classifier's rules (and its keyword baseline), keeping
     /// every miss.
     pub fn new(classifier: &Classifier) -> Evaluator {
-        Evaluator { baseline: KeywordBaseline::new(classifier), eng: Tally::new(), base: Tally::new(), misses: Vec::new(), miss_limit: usize::MAX }
+        Evaluator {
+            baseline: KeywordBaseline::new(classifier),
+            eng: Tally::new(),
+            base: Tally::new(),
+            misses: Vec::new(),
+            miss_limit: usize::MAX,
+        }
     }
 
     /// Keeps only the first `n` misclassified messages (the figures still count them all).
@@ -314,7 +331,8 @@ impl Evaluator {
 
     /// Counts one labeled message and the classifier's report on its text.
     pub fn add(&mut self, gold: &Labeled, r: &Report) {
-        let cited: Vec<(Category, usize, usize)> = r.citations.iter().map(|c| (c.category, c.byte_start, c.byte_end)).collect();
+        let cited: Vec<(Category, usize, usize)> =
+            r.citations.iter().map(|c| (c.category, c.byte_start, c.byte_end)).collect();
         self.eng.add(gold, r.verdict, &r.labels, &cited);
         if r.verdict != gold.verdict && self.misses.len() < self.miss_limit {
             self.misses.push(Miss {
@@ -371,5 +389,11 @@ pub fn stats(corpus: &[Labeled]) -> Stats {
         lo = lo.min(n);
         hi = hi.max(n);
     }
-    Stats { messages: corpus.len(), verdicts, tags, multi_label: multi, length_range: (if corpus.is_empty() { 0 } else { lo }, hi) }
+    Stats {
+        messages: corpus.len(),
+        verdicts,
+        tags,
+        multi_label: multi,
+        length_range: (if corpus.is_empty() { 0 } else { lo }, hi),
+    }
 }

@@ -68,8 +68,8 @@ pub fn parse_line(raw: &[u8], line: usize, format: InputFormat, max_bytes: usize
             Ok(Message { line, id: None, text: text.to_string(), fields: None })
         }
         InputFormat::Jsonl => {
-            let value: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
             let serde_json::Value::Object(map) = value else {
                 return Err(err(None, "expected a JSON object with a \"text\" field".into()));
             };

@@ -23,15 +23,15 @@
 mod classifier;
 mod context;
 mod error;
+pub mod eval;
+pub mod input;
 pub mod lexicon;
 mod matcher;
 mod normalize;
-pub mod eval;
-pub mod input;
 pub mod pipeline;
-pub mod server;
 mod report;
 mod score;
+pub mod server;
 mod span;
 pub mod summary;
 mod tokenize;

@@ -234,7 +234,7 @@ fn is_separator(c: char) -> bool {
             | 0xFFE0..=0xFFEE                   // full-width signs
             | 0x1F000..=0x1FAFF                 // emoji and pictographs
             | 0xE0000..=0xE007F                 // tags
-            | 0xE0100..=0xE01EF)                // variation selectors supplement
+            | 0xE0100..=0xE01EF) // variation selectors supplement
 }
 
 /// Traditional → Simplified, character by character, from OpenCC's `TSCharacters` table as
@@ -346,7 +346,9 @@ mod tests {
     #[test]
     fn text_only_pass_folds_exactly_like_the_full_one() {
         let mut text = String::new();
-        for input in ["聯繫ＴＸＬ 通 讯 录,上*门", "1,280.00元 18:00前。還款", "ÀÉ İstanbul ß", "逾‍期😡！\r\n明天", "", "㐀鿿ꀀ"] {
+        for input in
+            ["聯繫ＴＸＬ 通 讯 录,上*门", "1,280.00元 18:00前。還款", "ÀÉ İstanbul ß", "逾‍期😡！\r\n明天", "", "㐀鿿ꀀ"]
+        {
             normalize_text_into(input, &mut text);
             assert_eq!(text, normalize(input).text, "{input:?}");
         }

@@ -91,16 +91,25 @@ where
                 let Ok((seq, raws)) = next else { break };
                 let results = raws
                     .into_iter()
-                    .map(|raw| work(match raw {
-                        Raw::Parsed(p) => p,
-                        Raw::Line(line, bytes, full) => {
-                            if full > bytes.len() {
-                                Err(LineError { line, id: None, error: format!("record is {full} bytes, over the limit of {} for a line", bytes.len()) })
-                            } else {
-                                parse_line(&bytes, line, opts.format, opts.max_bytes)
+                    .map(|raw| {
+                        work(match raw {
+                            Raw::Parsed(p) => p,
+                            Raw::Line(line, bytes, full) => {
+                                if full > bytes.len() {
+                                    Err(LineError {
+                                        line,
+                                        id: None,
+                                        error: format!(
+                                            "record is {full} bytes, over the limit of {} for a line",
+                                            bytes.len()
+                                        ),
+                                    })
+                                } else {
+                                    parse_line(&bytes, line, opts.format, opts.max_bytes)
+                                }
                             }
-                        }
-                    }))
+                        })
+                    })
                     .collect();
                 if out_tx.send((seq, results)).is_err() {
                     break;
@@ -184,16 +193,27 @@ fn read_batches<R: BufRead>(
     Ok(())
 }
 
-fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, send: &mut dyn FnMut(&mut Vec<Raw>) -> bool) -> io::Result<()> {
+fn read_csv<R: BufRead>(
+    reader: R,
+    opts: &BulkOptions,
+    batch: &mut Vec<Raw>,
+    send: &mut dyn FnMut(&mut Vec<Raw>) -> bool,
+) -> io::Result<()> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = rdr.byte_headers().map_err(io::Error::other)?.clone();
     let find = |name: &str| headers.iter().position(|h| h == name.as_bytes());
     let text_col = find(&opts.text_column).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("CSV header has no column named {:?} (--text-column)", opts.text_column))
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("CSV header has no column named {:?} (--text-column)", opts.text_column),
+        )
     })?;
     let id_col = match &opts.id_column {
         Some(name) => Some(find(name).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("CSV header has no column named {name:?} (--id-column)"))
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("CSV header has no column named {name:?} (--id-column)"),
+            )
         })?),
         None => None,
     };
@@ -207,17 +227,25 @@ fn read_csv<R: BufRead>(reader: R, opts: &BulkOptions, batch: &mut Vec<Raw>, sen
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(n + 1, |p| p.line() as usize);
-                let id = id_col.and_then(|i| record.get(i)).map(|b| serde_json::Value::String(String::from_utf8_lossy(b).into_owned()));
+                let id = id_col
+                    .and_then(|i| record.get(i))
+                    .map(|b| serde_json::Value::String(String::from_utf8_lossy(b).into_owned()));
                 match record.get(text_col) {
-                    None => Err(LineError { line, id, error: format!("row has no column {} ({:?})", text_col + 1, opts.text_column) }),
-                    Some(b) => parse_line(b, line, InputFormat::Csv, opts.max_bytes).map(|mut m| {
-                        m.id = id.clone();
-                        m.fields = Some(csv_fields(&names, &record));
-                        m
-                    }).map_err(|mut e| {
-                        e.id = id;
-                        e
+                    None => Err(LineError {
+                        line,
+                        id,
+                        error: format!("row has no column {} ({:?})", text_col + 1, opts.text_column),
                     }),
+                    Some(b) => parse_line(b, line, InputFormat::Csv, opts.max_bytes)
+                        .map(|mut m| {
+                            m.id = id.clone();
+                            m.fields = Some(csv_fields(&names, &record));
+                            m
+                        })
+                        .map_err(|mut e| {
+                            e.id = id;
+                            e
+                        }),
                 }
             }
             Err(e) => {

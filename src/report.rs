@@ -36,12 +36,8 @@ pub enum Category {
 
 impl Category {
     /// All categories, least severe first.
-    pub const ALL: [Category; 4] = [
-        Category::PoliteReminder,
-        Category::Pressure,
-        Category::Threat,
-        Category::IllegalDisclosure,
-    ];
+    pub const ALL: [Category; 4] =
+        [Category::PoliteReminder, Category::Pressure, Category::Threat, Category::IllegalDisclosure];
 
     /// The snake_case name used in JSON and lexicons.
     pub fn as_str(self) -> &'static str {
@@ -67,13 +63,8 @@ impl From<Category> for Verdict {
 
 impl Verdict {
     /// All verdicts, least severe first.
-    pub const ALL: [Verdict; 5] = [
-        Verdict::None,
-        Verdict::PoliteReminder,
-        Verdict::Pressure,
-        Verdict::Threat,
-        Verdict::IllegalDisclosure,
-    ];
+    pub const ALL: [Verdict; 5] =
+        [Verdict::None, Verdict::PoliteReminder, Verdict::Pressure, Verdict::Threat, Verdict::IllegalDisclosure];
 
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
@@ -135,14 +126,9 @@ impl fmt::Display for Category {
 impl FromStr for Verdict {
     type Err = String;
     fn from_str(s: &str) -> Result<Verdict, String> {
-        Verdict::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown verdict '{s}' (expected none, polite_reminder, pressure, threat or illegal_disclosure)"
-                )
-            })
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            format!("unknown verdict '{s}' (expected none, polite_reminder, pressure, threat or illegal_disclosure)")
+        })
     }
 }
 
@@ -182,12 +168,7 @@ impl Scores {
 
     pub(crate) fn from_array(a: [f64; 4]) -> Scores {
         let r = |x: f64| (x * 100.0).round() / 100.0;
-        Scores {
-            polite_reminder: r(a[0]),
-            pressure: r(a[1]),
-            threat: r(a[2]),
-            illegal_disclosure: r(a[3]),
-        }
+        Scores { polite_reminder: r(a[0]), pressure: r(a[1]), threat: r(a[2]), illegal_disclosure: r(a[3]) }
     }
 }
 
@@ -220,12 +201,7 @@ pub struct Citation {
 impl Citation {
     /// The citation's place in the input.
     pub fn span(&self) -> crate::Span {
-        crate::Span {
-            start: self.start,
-            end: self.end,
-            byte_start: self.byte_start,
-            byte_end: self.byte_end,
-        }
+        crate::Span { start: self.start, end: self.end, byte_start: self.byte_start, byte_end: self.byte_end }
     }
 }
 

@@ -105,7 +105,10 @@ fn single(a: &Args, classifier: &Classifier) -> anyhow::Result<u8> {
         match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("cuishou: {from}: invalid UTF-8 at byte {} (expected UTF-8 text)", e.utf8_error().valid_up_to());
+                eprintln!(
+                    "cuishou: {from}: invalid UTF-8 at byte {} (expected UTF-8 text)",
+                    e.utf8_error().valid_up_to()
+                );
                 return Ok(EXIT_ERROR);
             }
         }
@@ -119,8 +122,12 @@ fn single(a: &Args, classifier: &Classifier) -> anyhow::Result<u8> {
     let mut out = io::stdout().lock();
     match a.format.unwrap_or(if tty { Format::Text } else { Format::Json }) {
         Format::Text => write!(out, "{}", render::report(&text, &report, tty))?,
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&Record { id: None, line: None, report: &report })?)?,
-        Format::Jsonl => writeln!(out, "{}", serde_json::to_string(&Record { id: None, line: None, report: &report })?)?,
+        Format::Json => {
+            writeln!(out, "{}", serde_json::to_string_pretty(&Record { id: None, line: None, report: &report })?)?
+        }
+        Format::Jsonl => {
+            writeln!(out, "{}", serde_json::to_string(&Record { id: None, line: None, report: &report })?)?
+        }
         Format::Csv => {
             let mut w = csv_writer(&mut out)?;
             csv_row(&mut w, None, 1, &report)?;
@@ -154,7 +161,12 @@ fn csv_writer<W: Write>(w: W) -> anyhow::Result<csv::Writer<W>> {
     Ok(w)
 }
 
-fn csv_row<W: Write>(w: &mut csv::Writer<W>, id: Option<&serde_json::Value>, line: usize, r: &Report) -> anyhow::Result<()> {
+fn csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    id: Option<&serde_json::Value>,
+    line: usize,
+    r: &Report,
+) -> anyhow::Result<()> {
     let top = r.citations.iter().filter(|c| Some(c.category) == r.verdict.category()).min_by_key(|c| c.byte_start);
     let labels: Vec<&str> = r.labels.iter().map(|l| l.as_str()).collect();
     w.write_record([
@@ -216,7 +228,9 @@ fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
     let mut sum = Summary { records: 0, verdicts: [0; 5], errors: 0, worst: Verdict::None };
     let progress = (!a.quiet && io::stderr().is_terminal()).then(|| {
         let p = indicatif::ProgressBar::new_spinner();
-        p.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} messages, {per_sec} {elapsed}").expect("template"));
+        p.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} messages, {per_sec} {elapsed}").expect("template"),
+        );
         p
     });
     let started = Instant::now();
@@ -231,10 +245,12 @@ fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
             )),
             None => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
         };
-        let work = |m: Result<Message, LineError>| m.map(|m| {
-            let r = classifier.classify(&m.text);
-            (m, r)
-        });
+        let work = |m: Result<Message, LineError>| {
+            m.map(|m| {
+                let r = classifier.classify(&m.text);
+                (m, r)
+            })
+        };
         let result = process(reader, &opts, work, |item| {
             sum.records += 1;
             if let Some(p) = &progress {
@@ -334,8 +350,18 @@ fn write_err(
         Format::Text => writeln!(out, "── line {}: error: {}", e.line, e.error),
         Format::Csv => {
             let w = csv_out.expect("csv writer");
-            w.write_record([id_text(e.id.as_ref()), e.line.to_string(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), e.error.clone()])
-                .map_err(io::Error::other)?;
+            w.write_record([
+                id_text(e.id.as_ref()),
+                e.line.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                e.error.clone(),
+            ])
+            .map_err(io::Error::other)?;
             flush_csv(out, w)
         }
     }

@@ -165,7 +165,12 @@ pub fn render(e: &Evaluation, show: Option<usize>) -> String {
     for c in Category::ALL {
         let (p, q) = (g.categories[&c], b.categories[&c]);
         row(&mut o, &format!("F1 {c}"), format!("{:.3}", p.f1), format!("{:.3}", q.f1));
-        row(&mut o, "   precision / recall", format!("{:.2}/{:.2}", p.precision, p.recall), format!("{:.2}/{:.2}", q.precision, q.recall));
+        row(
+            &mut o,
+            "   precision / recall",
+            format!("{:.2}/{:.2}", p.precision, p.recall),
+            format!("{:.2}/{:.2}", q.precision, q.recall),
+        );
     }
     let _ = writeln!(o, "\nconfusion (rows: gold, columns: predicted)");
     confusion(&mut o, g);

@@ -84,10 +84,14 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
-    let mut agg = Aggregator::new(&classifier, SummaryOptions { group_by: a.group_by.clone(), top: a.top, ..Default::default() });
+    let mut agg =
+        Aggregator::new(&classifier, SummaryOptions { group_by: a.group_by.clone(), top: a.top, ..Default::default() });
     let progress = (!a.quiet && io::stderr().is_terminal()).then(|| {
         let p = indicatif::ProgressBar::new_spinner();
-        p.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} messages, {per_sec} {elapsed} {msg}").expect("template"));
+        p.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} messages, {per_sec} {elapsed} {msg}")
+                .expect("template"),
+        );
         p
     });
     for path in &a.inputs {
@@ -109,10 +113,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             p.set_message(name.clone());
         }
         agg.start_input(&name);
-        let work = |m: Result<Message, LineError>| m.map(|m| {
-            let r = classifier.classify(&m.text);
-            (m, r)
-        });
+        let work = |m: Result<Message, LineError>| {
+            m.map(|m| {
+                let r = classifier.classify(&m.text);
+                (m, r)
+            })
+        };
         let result = process(reader, &opts, work, |item| {
             match item {
                 Ok((m, r)) => agg.add(&m, &r),

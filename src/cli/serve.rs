@@ -57,9 +57,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     };
     let token = std::env::var("CUISHOU_ADMIN_TOKEN").ok();
     let admin = token.as_deref().is_some_and(|t| !t.is_empty());
-    let state = Arc::new(
-        State::new(classifier, limits).with_source(source).with_admin_token(token).with_log_text(a.log_text),
-    );
+    let state =
+        Arc::new(State::new(classifier, limits).with_source(source).with_admin_token(token).with_log_text(a.log_text));
 
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = a.threads {

@@ -225,10 +225,7 @@ impl Lexicon {
 
 /// The embedded default sources.
 pub fn embedded_sources() -> Vec<Source> {
-    EMBEDDED
-        .iter()
-        .map(|(name, text)| Source { path: format!("lexicons/{name}"), text: (*text).to_string() })
-        .collect()
+    EMBEDDED.iter().map(|(name, text)| Source { path: format!("lexicons/{name}"), text: (*text).to_string() }).collect()
 }
 
 /// Checks a directory of lexicon files (with the embedded defaults when `with_defaults`), returning
@@ -251,7 +248,9 @@ pub fn check_dir(dir: &Path, with_defaults: bool) -> Vec<Diagnostic> {
     match Lexicon::from_sources(&sources) {
         Ok(_) => Vec::new(),
         Err(Error::Lexicon(d)) => d,
-        Err(e) => vec![Diagnostic { path: dir.display().to_string(), line: 1, column: 1, rule: None, message: e.to_string() }],
+        Err(e) => {
+            vec![Diagnostic { path: dir.display().to_string(), line: 1, column: 1, rule: None, message: e.to_string() }]
+        }
     }
 }
 

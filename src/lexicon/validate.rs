@@ -41,12 +41,19 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
             if p.get_ref().trim().is_empty() {
                 diags.push(loc.diag(p.span().start, "empty phrase"));
             } else if crate::normalize(p.get_ref()).text.is_empty() {
-                diags.push(loc.diag(p.span().start, format!("phrase {:?} is only separators and can never match", p.get_ref())));
+                diags.push(
+                    loc.diag(
+                        p.span().start,
+                        format!("phrase {:?} is only separators and can never match", p.get_ref()),
+                    ),
+                );
             }
         }
         for p in &r.patterns {
             match regex::Regex::new(p.get_ref()) {
-                Err(e) => diags.push(loc.diag(p.span().start, format!("pattern does not compile: {}", first_line(&e.to_string())))),
+                Err(e) => diags.push(
+                    loc.diag(p.span().start, format!("pattern does not compile: {}", first_line(&e.to_string()))),
+                ),
                 Ok(re) if re.is_match("") => diags.push(loc.diag(p.span().start, "pattern matches the empty string")),
                 Ok(_) => {}
             }
@@ -56,7 +63,10 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
         }
         if let Some(req) = &r.requires {
             if req.get_ref() != "third_party" {
-                diags.push(loc.diag(req.span().start, format!("unknown `requires` {:?} (expected \"third_party\")", req.get_ref())));
+                diags.push(loc.diag(
+                    req.span().start,
+                    format!("unknown `requires` {:?} (expected \"third_party\")", req.get_ref()),
+                ));
             }
         }
         if let Some(offer) = &r.offer {
@@ -107,13 +117,19 @@ fn kind(loc: &Located, diags: &mut Vec<Diagnostic>) -> Option<RuleKind> {
     if cat == "cue" {
         match &r.cue {
             None => {
-                diags.push(loc.diag(r.category.span().start, "a cue rule needs `cue` (third_party, reporting or non_collection)"));
+                diags.push(loc.diag(
+                    r.category.span().start,
+                    "a cue rule needs `cue` (third_party, reporting or non_collection)",
+                ));
                 None
             }
             Some(c) => match Cue::parse(c.get_ref()) {
                 Some(cue) => Some(RuleKind::Cue(cue)),
                 None => {
-                    diags.push(loc.diag(c.span().start, format!("unknown cue {:?} (expected third_party, reporting or non_collection)", c.get_ref())));
+                    diags.push(loc.diag(
+                        c.span().start,
+                        format!("unknown cue {:?} (expected third_party, reporting or non_collection)", c.get_ref()),
+                    ));
                     None
                 }
             },
@@ -183,11 +199,23 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
         }
     }
     if ctx.negators.is_empty() {
-        diags.push(Diagnostic { path: src.path.clone(), line: 1, column: 1, rule: None, message: "`negators` is empty".into() });
+        diags.push(Diagnostic {
+            path: src.path.clone(),
+            line: 1,
+            column: 1,
+            rule: None,
+            message: "`negators` is empty".into(),
+        });
     }
     for (open, close) in &ctx.quote_pairs {
         if open.is_empty() || close.is_empty() {
-            diags.push(Diagnostic { path: src.path.clone(), line: 1, column: 1, rule: None, message: "`quote_pairs` holds an empty mark".into() });
+            diags.push(Diagnostic {
+                path: src.path.clone(),
+                line: 1,
+                column: 1,
+                rule: None,
+                message: "`quote_pairs` holds an empty mark".into(),
+            });
         }
     }
 }

@@ -38,11 +38,17 @@ fn body_kind(headers: &HeaderMap, allow_ndjson: bool) -> Result<BodyKind, ApiErr
     let mime = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match mime.as_str() {
         "application/json" => Ok(BodyKind::Json),
-        "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" if allow_ndjson => Ok(BodyKind::Ndjson),
+        "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" if allow_ndjson => {
+            Ok(BodyKind::Ndjson)
+        }
         _ => {
             let want = if allow_ndjson { "application/json or application/x-ndjson" } else { "application/json" };
             let got = if raw.is_empty() { "no Content-Type".to_string() } else { format!("Content-Type {raw:?}") };
-            Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("expected {want}, got {got}")))
+            Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("expected {want}, got {got}"),
+            ))
         }
     }
 }
@@ -51,7 +57,11 @@ fn read_body(body: Result<Bytes, BytesRejection>, state: &State) -> Result<Bytes
     body.map_err(|r| {
         let e = ApiError::from(r);
         if e.code == "body_too_large" {
-            ApiError::new(e.status, e.code, format!("request body is over the limit of {} bytes", state.limits.max_body_bytes))
+            ApiError::new(
+                e.status,
+                e.code,
+                format!("request body is over the limit of {} bytes", state.limits.max_body_bytes),
+            )
         } else {
             e
         }
@@ -59,8 +69,9 @@ fn read_body(body: Result<Bytes, BytesRejection>, state: &State) -> Result<Bytes
 }
 
 fn parse_json(body: &[u8]) -> Result<serde_json::Value, ApiError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| ApiError::bad_request("invalid_utf8", format!("body is not UTF-8: invalid byte at {}", e.valid_up_to())))?;
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::bad_request("invalid_utf8", format!("body is not UTF-8: invalid byte at {}", e.valid_up_to()))
+    })?;
     serde_json::from_str(text).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()))
     })
@@ -125,7 +136,10 @@ pub(super) async fn batch(
         BodyKind::Json => {
             let v = parse_json(&body)?;
             let Some(messages) = v.get("messages") else {
-                return Err(ApiError::bad_request("missing_messages", "expected a JSON object with a \"messages\" array"));
+                return Err(ApiError::bad_request(
+                    "missing_messages",
+                    "expected a JSON object with a \"messages\" array",
+                ));
             };
             let serde_json::Value::Array(list) = messages else {
                 return Err(ApiError::bad_request("invalid_messages", "\"messages\" must be an array"));
@@ -137,7 +151,11 @@ pub(super) async fn batch(
                 .enumerate()
                 .map(|(i, item)| match item {
                     serde_json::Value::Object(m) => message_from_object(m.clone(), i + 1, max),
-                    _ => Err(LineError { line: i + 1, id: None, error: "expected a JSON object with a \"text\" field".into() }),
+                    _ => Err(LineError {
+                        line: i + 1,
+                        id: None,
+                        error: "expected a JSON object with a \"text\" field".into(),
+                    }),
                 })
                 .collect()
         }
@@ -175,7 +193,11 @@ pub(super) async fn batch(
                     serde_json::to_string(e)
                 }
             };
-            records.push(rec.unwrap_or_else(|e| serde_json::json!({ "error": format!("cannot encode result: {e}") }).to_string()));
+            records.push(
+                rec.unwrap_or_else(|e| {
+                    serde_json::json!({ "error": format!("cannot encode result: {e}") }).to_string()
+                }),
+            );
         }
         records
     })
@@ -198,7 +220,8 @@ pub(super) async fn batch(
 /// `GET /healthz`: up, with the lexicon serving.
 pub(super) async fn healthz(axum::extract::State(state): AppState) -> Response {
     let c = state.classifier();
-    Json(serde_json::json!({ "status": "ok", "lexicon_version": c.lexicon_version(), "rules": c.rules().len() })).into_response()
+    Json(serde_json::json!({ "status": "ok", "lexicon_version": c.lexicon_version(), "rules": c.rules().len() }))
+        .into_response()
 }
 
 /// `POST /admin/reload` with `Authorization: Bearer <CUISHOU_ADMIN_TOKEN>`.
@@ -234,7 +257,10 @@ pub(super) async fn reload(axum::extract::State(state): AppState, headers: Heade
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 code,
-                format!("reload failed; still serving lexicon {serving}: {}", problems.first().map_or("", String::as_str)),
+                format!(
+                    "reload failed; still serving lexicon {serving}: {}",
+                    problems.first().map_or("", String::as_str)
+                ),
             )
             .with_details(serde_json::json!({ "serving": serving, "problems": problems })))
         }

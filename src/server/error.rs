@@ -73,5 +73,6 @@ pub(super) fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = what, "handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the server is still running").into_response()
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the server is still running")
+        .into_response()
 }

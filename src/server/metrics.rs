@@ -88,7 +88,17 @@ impl Metrics {
             // Every verdict appears from the start, so rates work before the first one is seen.
             let _ = verdicts.get_or_create(&VerdictLabels { verdict: v.as_str().into() });
         }
-        Metrics { registry, requests, latency, verdicts, item_errors, lexicon, rules, reloads, next_id: AtomicU64::new(1) }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            verdicts,
+            item_errors,
+            lexicon,
+            rules,
+            reloads,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     /// Records one classified message.
@@ -128,16 +138,17 @@ pub(super) struct RequestId(pub u64);
 
 /// `GET /metrics`.
 pub(super) async fn render(axum::extract::State(state): axum::extract::State<Arc<State>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        state.metrics.encode(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
         .into_response()
 }
 
 /// Gives every request an id, then logs and counts it: one line with id, method, route, status
 /// and latency. Never the body: messages are personal data.
-pub(super) async fn observe(axum::extract::State(state): axum::extract::State<Arc<State>>, mut req: Request, next: Next) -> Response {
+pub(super) async fn observe(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let id = state.metrics.next_id.fetch_add(1, Ordering::Relaxed);
     req.extensions_mut().insert(RequestId(id));

@@ -19,8 +19,8 @@ mod metrics;
 mod page;
 
 pub use error::ApiError;
-pub use page::escape;
 pub use metrics::Metrics;
+pub use page::escape;
 
 use crate::{Classifier, Error};
 use arc_swap::ArcSwap;

@@ -15,7 +15,8 @@ const PAGE: &str = include_str!("assets/page.html");
 const CSS: &str = include_str!("assets/page.css");
 
 /// No script at all, styles only from this server, forms only back to it.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The pasted form.
 #[derive(serde::Deserialize)]
@@ -47,10 +48,17 @@ pub(super) async fn submit(
     };
     let max = state.limits.max_message_bytes;
     if text.trim().is_empty() {
-        return html(StatusCode::BAD_REQUEST, &render_page(&state, "", &error_box("请先粘贴消息内容。Paste a message first.")));
+        return html(
+            StatusCode::BAD_REQUEST,
+            &render_page(&state, "", &error_box("请先粘贴消息内容。Paste a message first.")),
+        );
     }
     if text.len() > max {
-        let msg = format!("消息太长：{} 字节，上限 {max} 字节。The message is {} bytes, over the limit of {max}.", text.len(), text.len());
+        let msg = format!(
+            "消息太长：{} 字节，上限 {max} 字节。The message is {} bytes, over the limit of {max}.",
+            text.len(),
+            text.len()
+        );
         return html(StatusCode::PAYLOAD_TOO_LARGE, &render_page(&state, &text, &error_box(&msg)));
     }
     let report = state.classifier().classify(&text);
@@ -60,10 +68,7 @@ pub(super) async fn submit(
 
 /// `GET /assets/page.css`.
 pub(super) async fn css() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        CSS,
-    )
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
         .into_response()
 }
 
@@ -206,7 +211,9 @@ fn advice(v: Verdict) -> String {
             "收到骚扰短信可向 12321 网络不良与垃圾信息举报受理中心举报。<span lang=\"en\">Report harassing texts to the 12321 spam reporting centre.</span>",
         ],
     };
-    let mut out = String::from("<h2>你可以怎么做 <span lang=\"en\">What you can do</span></h2>\n<ul class=\"advice\" id=\"advice\">\n");
+    let mut out = String::from(
+        "<h2>你可以怎么做 <span lang=\"en\">What you can do</span></h2>\n<ul class=\"advice\" id=\"advice\">\n",
+    );
     for i in items {
         let _ = writeln!(out, "<li>{i}</li>");
     }

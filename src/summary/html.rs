@@ -124,7 +124,10 @@ fn bar_chart(o: &mut String, id: &str, rows: &[(String, String, u64, &str, Strin
     let max = rows.iter().map(|r| r.2).max().unwrap_or(0).max(1);
     let (label_w, bar_w, row_h) = (300.0, 540.0, 40.0);
     let h = row_h * rows.len() as f64 + 6.0;
-    let _ = write!(o, "<svg id=\"{id}\" role=\"img\" width=\"100%\" viewBox=\"0 0 1000 {h}\" xmlns=\"http://www.w3.org/2000/svg\">");
+    let _ = write!(
+        o,
+        "<svg id=\"{id}\" role=\"img\" width=\"100%\" viewBox=\"0 0 1000 {h}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
     for (i, (label, sub, n, fill, note)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
         let w = (bar_w * *n as f64 / max as f64).max(if *n > 0 { 2.0 } else { 0.0 });
@@ -192,7 +195,13 @@ fn groups(o: &mut String, g: &Groups) {
     for (i, r) in shown.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
         let label: String = r.value.chars().take(28).collect();
-        let _ = write!(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>", label_w - 8.0, y + 15.0, escape(&label));
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>",
+            label_w - 8.0,
+            y + 15.0,
+            escape(&label)
+        );
         let mut x = label_w;
         for v in Verdict::ALL {
             let n = r.verdicts.get(&v).copied().unwrap_or(0);
@@ -202,7 +211,14 @@ fn groups(o: &mut String, g: &Groups) {
             }
             x += w;
         }
-        let _ = write!(o, "<text x=\"{}\" y=\"{}\" font-size=\"13\">{} flagged of {}</text>", label_w + bar_w + 8.0, y + 15.0, pct(r.share_flagged), r.messages);
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\">{} flagged of {}</text>",
+            label_w + bar_w + 8.0,
+            y + 15.0,
+            pct(r.share_flagged),
+            r.messages
+        );
     }
     let ly = row_h * shown.len() as f64 + 12.0;
     let mut lx = label_w;
@@ -229,21 +245,37 @@ fn evaluation(o: &mut String, e: &super::EvalSummary) {
     let _ = write!(o, "<section id=\"evaluation\"><h2>Against the gold labels · 与人工标注对照</h2><p class=\"meta\"><span id=\"labeled\">{}</span> messages carry gold labels", e.labeled);
     if e.gold_problems.count > 0 {
         let _ = write!(o, "; <span class=\"bad\">{} could not be read</span> (first at ", e.gold_problems.count);
-        let at: Vec<String> = e.gold_problems.first.iter().take(10).map(|p| format!("{}:{}", escape(&p.file), p.line)).collect();
+        let at: Vec<String> =
+            e.gold_problems.first.iter().take(10).map(|p| format!("{}:{}", escape(&p.file), p.line)).collect();
         let _ = write!(o, "{})", at.join(", "));
     }
     o.push_str(".</p><div class=\"pair\"><div><table id=\"figures\"><tr><th></th><th class=\"n\">cuishou</th><th class=\"n\">keyword baseline</th></tr>");
     let (g, b) = (&e.engine, &e.baseline);
     let row = |o: &mut String, key: &str, name: &str, a: String, bb: String| {
-        let _ = write!(o, "<tr><td>{name}</td><td class=\"n\" data-figure=\"{key}\">{a}</td><td class=\"n\">{bb}</td></tr>");
+        let _ = write!(
+            o,
+            "<tr><td>{name}</td><td class=\"n\" data-figure=\"{key}\">{a}</td><td class=\"n\">{bb}</td></tr>"
+        );
     };
     row(o, "accuracy", "verdict accuracy", pct(g.accuracy), pct(b.accuracy));
     row(o, "false_alarm", "false alarms on none", pct(g.false_alarm), pct(b.false_alarm));
     row(o, "evidence_recall", "evidence recall", pct(g.evidence_recall), "–".into());
     for c in Category::ALL {
         let (p, q) = (g.categories[&c], b.categories[&c]);
-        row(o, &format!("f1_{c}"), &format!("F1 {c} <span class=\"meta\">(n={})</span>", p.support), format!("{:.3}", p.f1), format!("{:.3}", q.f1));
-        row(o, &format!("pr_{c}"), "&nbsp;&nbsp;precision / recall", format!("{:.2} / {:.2}", p.precision, p.recall), format!("{:.2} / {:.2}", q.precision, q.recall));
+        row(
+            o,
+            &format!("f1_{c}"),
+            &format!("F1 {c} <span class=\"meta\">(n={})</span>", p.support),
+            format!("{:.3}", p.f1),
+            format!("{:.3}", q.f1),
+        );
+        row(
+            o,
+            &format!("pr_{c}"),
+            "&nbsp;&nbsp;precision / recall",
+            format!("{:.2} / {:.2}", p.precision, p.recall),
+            format!("{:.2} / {:.2}", q.precision, q.recall),
+        );
     }
     o.push_str("</table></div><div>");
     confusion(o, g);
@@ -252,7 +284,13 @@ fn evaluation(o: &mut String, e: &super::EvalSummary) {
         o.push_str("<h3>Accuracy per tag</h3><table><tr><th>tag</th><th class=\"n\">messages</th><th class=\"n\">cuishou</th><th class=\"n\">baseline</th></tr>");
         for (t, (n, acc)) in &g.by_tag {
             let base = b.by_tag.get(t).map_or(0.0, |x| x.1);
-            let _ = write!(o, "<tr><td>{}</td><td class=\"n\">{n}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", escape(t), pct(*acc), pct(base));
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{n}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(t),
+                pct(*acc),
+                pct(base)
+            );
         }
         o.push_str("</table>");
     }
@@ -306,7 +344,13 @@ fn phrases(o: &mut String, s: &Summary) {
 
 fn phrase_table(o: &mut String, c: Category, t: &PhraseTable) {
     let v = Verdict::from(c);
-    let _ = write!(o, "<div data-category=\"{}\"><h3>{} <span class=\"meta\">{} citations</span></h3>", c, badge(v), t.citations);
+    let _ = write!(
+        o,
+        "<div data-category=\"{}\"><h3>{} <span class=\"meta\">{} citations</span></h3>",
+        c,
+        badge(v),
+        t.citations
+    );
     if t.phrases.is_empty() {
         o.push_str("<p class=\"meta\">none cited</p></div>");
         return;
@@ -326,7 +370,9 @@ fn phrase_table(o: &mut String, c: Category, t: &PhraseTable) {
     }
     o.push_str("</table>");
     if !t.exact {
-        o.push_str("<p class=\"meta\">Counts are upper bounds from a bounded sketch (± the most they may overstate).</p>");
+        o.push_str(
+            "<p class=\"meta\">Counts are upper bounds from a bounded sketch (± the most they may overstate).</p>",
+        );
     }
     o.push_str("</div>");
 }
@@ -337,7 +383,9 @@ fn rules(o: &mut String, s: &Summary) {
         o.push_str("<p class=\"meta\">No rule fired.</p></section>");
         return;
     }
-    o.push_str("<table><tr><th>rule</th><th>category</th><th class=\"n\">messages</th><th>message</th><th>clause</th></tr>");
+    o.push_str(
+        "<table><tr><th>rule</th><th>category</th><th class=\"n\">messages</th><th>message</th><th>clause</th></tr>",
+    );
     for r in &s.rules {
         let _ = write!(
             o,
@@ -397,7 +445,11 @@ pub fn highlight(m: &Severe) -> String {
     let text = &m.text;
     let mut cuts: Vec<usize> = vec![0, text.len()];
     for c in &m.citations {
-        if c.byte_start < c.byte_end && c.byte_end <= text.len() && text.is_char_boundary(c.byte_start) && text.is_char_boundary(c.byte_end) {
+        if c.byte_start < c.byte_end
+            && c.byte_end <= text.len()
+            && text.is_char_boundary(c.byte_start)
+            && text.is_char_boundary(c.byte_end)
+        {
             cuts.push(c.byte_start);
             cuts.push(c.byte_end);
         }
@@ -422,14 +474,21 @@ pub fn highlight(m: &Severe) -> String {
 
 fn bad_lines(o: &mut String, s: &Summary) {
     let b = &s.bad_lines;
-    let _ = write!(o, "<section id=\"bad\"><h2>Bad lines · 无法读取的记录: <span id=\"bad-count\">{}</span></h2>", b.count);
+    let _ =
+        write!(o, "<section id=\"bad\"><h2>Bad lines · 无法读取的记录: <span id=\"bad-count\">{}</span></h2>", b.count);
     if b.count == 0 {
         o.push_str("<p class=\"meta\">Every record was read.</p></section>");
         return;
     }
     let _ = write!(o, "<p class=\"meta\">Not classified; the first {} are listed.</p><table><tr><th>file</th><th class=\"n\">line</th><th>problem</th></tr>", b.first.len());
     for p in &b.first {
-        let _ = write!(o, "<tr><td>{}</td><td class=\"n bad-line\">{}</td><td>{}</td></tr>", escape(&p.file), p.line, escape(&p.error));
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"n bad-line\">{}</td><td>{}</td></tr>",
+            escape(&p.file),
+            p.line,
+            escape(&p.error)
+        );
     }
     o.push_str("</table></section>");
 }
@@ -450,7 +509,16 @@ mod tests {
         let text = "<b>再不还钱就上门找你</b>,后果自负";
         let r = c.classify(text);
         assert!(!r.citations.is_empty());
-        let m = Severe { file: "f".into(), line: 1, id: None, gold: None, verdict: r.verdict, score: 1.0, text: text.into(), citations: r.citations.clone() };
+        let m = Severe {
+            file: "f".into(),
+            line: 1,
+            id: None,
+            gold: None,
+            verdict: r.verdict,
+            score: 1.0,
+            text: text.into(),
+            citations: r.citations.clone(),
+        };
         let h = highlight(&m);
         assert!(h.starts_with("&lt;b&gt;"), "{h}");
         assert!(h.contains("<mark class=\"v-threat\""), "{h}");

@@ -286,7 +286,13 @@ impl Aggregator {
         for r in classifier.rules() {
             if let RuleKind::Category(category) = r.kind {
                 rule_index.insert(r.id.clone(), rules.len());
-                let hits = RuleHits { rule: r.id.clone(), category, message: r.message.clone(), clause: r.clause.clone(), messages: 0 };
+                let hits = RuleHits {
+                    rule: r.id.clone(),
+                    category,
+                    message: r.message.clone(),
+                    clause: r.clause.clone(),
+                    messages: 0,
+                };
                 rules.push((hits, u64::MAX));
             }
         }
@@ -398,14 +404,16 @@ impl Aggregator {
     /// The summary of everything added.
     pub fn finish(self) -> Summary {
         let messages: u64 = self.verdicts.iter().sum();
-        let flagged: u64 = Verdict::ALL.iter().filter(|v| **v >= FLAGGED_FROM).map(|v| self.verdicts[*v as usize]).sum();
+        let flagged: u64 =
+            Verdict::ALL.iter().filter(|v| **v >= FLAGGED_FROM).map(|v| self.verdicts[*v as usize]).sum();
         let groups = self.opts.group_by.clone().map(|field| {
             let mut rows: Vec<GroupRow> = self
                 .groups
                 .iter()
                 .map(|(value, g)| {
                     let messages: u64 = g.verdicts.iter().sum();
-                    let flagged: u64 = Verdict::ALL.iter().filter(|v| **v >= FLAGGED_FROM).map(|v| g.verdicts[*v as usize]).sum();
+                    let flagged: u64 =
+                        Verdict::ALL.iter().filter(|v| **v >= FLAGGED_FROM).map(|v| g.verdicts[*v as usize]).sum();
                     GroupRow {
                         value: value.clone(),
                         messages,
@@ -422,7 +430,11 @@ impl Aggregator {
             .iter()
             .map(|&c| {
                 let s = &self.phrases[c.index()];
-                let phrases = s.top(self.opts.top).into_iter().map(|(phrase, count, error)| PhraseCount { phrase, count, error }).collect();
+                let phrases = s
+                    .top(self.opts.top)
+                    .into_iter()
+                    .map(|(phrase, count, error)| PhraseCount { phrase, count, error })
+                    .collect();
                 (c, PhraseTable { citations: self.citations[c.index()], exact: s.exact(), phrases })
             })
             .collect();

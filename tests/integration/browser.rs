@@ -33,7 +33,9 @@ impl Driver {
         let res = match (method, body) {
             ("GET", _) => agent().get(&url).call(),
             ("DELETE", _) => agent().delete(&url).call(),
-            (_, b) => agent().post(&url).header("content-type", "application/json").send(b.unwrap_or(json!({})).to_string()),
+            (_, b) => {
+                agent().post(&url).header("content-type", "application/json").send(b.unwrap_or(json!({})).to_string())
+            }
         };
         let mut res = res.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = res.status();

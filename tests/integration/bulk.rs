@@ -109,13 +109,15 @@ fn csv_input_reads_named_columns_with_quoted_commas_and_newlines() {
                  a1,x,\"你好,今晚一起吃饭吗\"\n\
                  a2,\"y,z\",\"你再不还钱,明天就上\n门找你\"\n\
                  a3,w,\"\"\n";
-    let out = cuishou(&["classify", "--input", "csv", "--text-column", "body", "--id-column", "sid"], Some(input.as_bytes()));
+    let out =
+        cuishou(&["classify", "--input", "csv", "--text-column", "body", "--id-column", "sid"], Some(input.as_bytes()));
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = json_lines(&out);
     assert_eq!(recs.len(), 3);
     assert_eq!((recs[0]["id"].as_str(), recs[0]["verdict"].as_str()), (Some("a1"), Some("none")));
     assert_eq!((recs[1]["id"].as_str(), recs[1]["verdict"].as_str()), (Some("a2"), Some("threat")));
-    let cited: Vec<&str> = recs[1]["citations"].as_array().expect("citations").iter().filter_map(|c| c["phrase"].as_str()).collect();
+    let cited: Vec<&str> =
+        recs[1]["citations"].as_array().expect("citations").iter().filter_map(|c| c["phrase"].as_str()).collect();
     assert!(cited.iter().any(|c| c.contains("上\n门")), "the phrase is cited across the quoted newline: {cited:?}");
     assert_eq!(recs[2]["id"].as_str(), Some("a3"));
     assert!(recs[2]["error"].as_str().is_some_and(|e| e.contains("empty")), "{}", recs[2]);

@@ -144,6 +144,9 @@ fn fail_on_exits_1_at_or_above_the_level() {
     let threat = EXAMPLES[4].1;
     let polite = EXAMPLES[2].1;
     assert_eq!(cuishou(&["classify", "--format", "json", "--fail-on", "threat", threat], None).status.code(), Some(1));
-    assert_eq!(cuishou(&["classify", "--format", "json", "--fail-on", "pressure", threat], None).status.code(), Some(1));
+    assert_eq!(
+        cuishou(&["classify", "--format", "json", "--fail-on", "pressure", threat], None).status.code(),
+        Some(1)
+    );
     assert_eq!(cuishou(&["classify", "--format", "json", "--fail-on", "threat", polite], None).status.code(), Some(0));
 }

@@ -42,7 +42,8 @@ fn every_corpus_line_is_well_formed_and_ids_are_unique_across_files() {
 #[test]
 fn no_dev_text_is_also_in_train() {
     let train: HashSet<String> = load("train.jsonl").into_iter().map(|(_, r)| r.text).collect();
-    let leaked: Vec<String> = load("dev.jsonl").into_iter().filter(|(_, r)| train.contains(&r.text)).map(|(_, r)| r.id).collect();
+    let leaked: Vec<String> =
+        load("dev.jsonl").into_iter().filter(|(_, r)| train.contains(&r.text)).map(|(_, r)| r.id).collect();
     assert!(leaked.is_empty(), "dev messages also in train: {leaked:?}");
 }
 

@@ -1,5 +1,6 @@
 //! One integration-test binary: it runs the real `cuishou` program and the library together.
 
+mod browser;
 mod bulk;
 mod cli;
 mod context;
@@ -9,7 +10,6 @@ mod props;
 mod report;
 mod rules;
 mod server;
-mod browser;
 
 use std::process::{Command, Output, Stdio};
 

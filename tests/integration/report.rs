@@ -145,7 +145,8 @@ fn malformed_lines_are_counted_with_their_line_numbers() {
     assert_eq!(report["records"].as_u64(), Some(200));
     assert_eq!(report["messages"].as_u64(), Some(50));
     assert_eq!(report["bad_lines"]["count"].as_u64(), Some(150));
-    let listed: Vec<u64> = report["bad_lines"]["first"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    let listed: Vec<u64> =
+        report["bad_lines"]["first"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
     let want: Vec<u64> = bad.iter().take(100).map(|&l| l as u64).collect();
     assert_eq!(listed, want, "the first 100 bad lines, in order");
     assert!(report["bad_lines"]["first"][1]["error"].as_str().unwrap().contains("missing \"text\""));
@@ -165,7 +166,8 @@ fn csv_columns_group_and_output_goes_to_the_file() {
     );
     let out_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-csv.json");
     let _ = std::fs::remove_file(&out_path);
-    let args = ["report", "-q", "--format", "json", "--text-column", "body", "--id-column", "sid", "--group-by", "platform"];
+    let args =
+        ["report", "-q", "--format", "json", "--text-column", "body", "--id-column", "sid", "--group-by", "platform"];
     let out = cuishou(&[&args[..], &[input.to_str().unwrap(), "-o", out_path.to_str().unwrap()]].concat(), None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty(), "the report goes to -o, not stdout");
@@ -228,7 +230,8 @@ fn headless_chromium_renders_the_report() {
     assert!(status.success(), "chromium exited with {status}");
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
-    let (w, h) = (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    let (w, h) =
+        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
     assert_eq!((w, h), (1280, 1600), "the window size asked for");
     // A blank page compresses to a few kilobytes; charts and text take far more.
     assert!(png.len() > 50_000, "screenshot is only {} bytes: the page looks empty", png.len());

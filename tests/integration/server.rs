@@ -122,7 +122,12 @@ impl Res {
 fn finish(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Res {
     let mut r = r.expect("HTTP exchange");
     let ctype = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    Res { status: r.status().as_u16(), ctype, headers: r.headers().clone(), body: r.body_mut().read_to_string().unwrap() }
+    Res {
+        status: r.status().as_u16(),
+        ctype,
+        headers: r.headers().clone(),
+        body: r.body_mut().read_to_string().unwrap(),
+    }
 }
 
 pub fn get(url: &str) -> Res {
@@ -186,7 +191,12 @@ fn classify_returns_the_cli_contract_and_each_error_has_its_status() {
         (post_json(&u, &serde_json::json!({"text": "  "})), 400, "empty_text", "empty"),
         (post(&u, "application/json", b"{\"text\":\"\xff\"}"), 400, "invalid_utf8", "UTF-8"),
         (post(&u, "text/plain", THREAT), 415, "unsupported_media_type", "application/json"),
-        (post_json(&u, &serde_json::json!({"text": "还".repeat(101)})), 413, "message_too_large", "over the limit of 300"),
+        (
+            post_json(&u, &serde_json::json!({"text": "还".repeat(101)})),
+            413,
+            "message_too_large",
+            "over the limit of 300",
+        ),
         (post_json(&u, &serde_json::json!({"text": "x".repeat(5000)})), 413, "body_too_large", "4096"),
         (get(&u), 405, "method_not_allowed", "method"),
         (get(&format!("{}/v2/nothing", s.url)), 404, "not_found", "endpoint"),
@@ -217,7 +227,10 @@ fn batches_answer_in_order_with_error_records_in_json_and_ndjson() {
     assert_eq!(r.status, 200, "{}", r.body);
     let res = r.json()["results"].as_array().unwrap().clone();
     assert_eq!(res.len(), 5);
-    assert_eq!((res[0]["id"].clone(), res[0]["line"].clone(), res[0]["verdict"].clone()), ("a".into(), 1.into(), "threat".into()));
+    assert_eq!(
+        (res[0]["id"].clone(), res[0]["line"].clone(), res[0]["verdict"].clone()),
+        ("a".into(), 1.into(), "threat".into())
+    );
     assert_eq!(res[1]["id"], "b");
     assert!(res[1]["error"].as_str().unwrap().contains("missing \"text\""));
     assert_eq!(res[2]["id"], "c");
@@ -227,7 +240,11 @@ fn batches_answer_in_order_with_error_records_in_json_and_ndjson() {
     assert_eq!(res[4]["id"], "e");
     assert!(res[4]["verdict"].is_string() && res[4].get("error").is_none());
 
-    let nd = format!("{}\n{{\"id\":\"y\"\n\n{}\n", serde_json::json!({"id": "x", "text": THREAT}), serde_json::json!({"text": "你好"}));
+    let nd = format!(
+        "{}\n{{\"id\":\"y\"\n\n{}\n",
+        serde_json::json!({"id": "x", "text": THREAT}),
+        serde_json::json!({"text": "你好"})
+    );
     let r = post(&u, "application/x-ndjson", nd);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.ctype.starts_with("application/x-ndjson"));
@@ -273,7 +290,10 @@ fn healthz_and_metrics_report_requests_verdicts_and_lexicon() {
     assert!(has(r#"cuishou_messages_total{verdict="threat"} 3"#), "{body}");
     assert!(has(r#"cuishou_messages_total{verdict="none"} 0"#), "{body}");
     assert!(has(r#"cuishou_http_request_duration_seconds_count{route="/v1/classify"} 4"#), "{body}");
-    assert!(body.contains(r#"cuishou_http_request_duration_seconds_bucket{le="+Inf",route="/v1/classify"} 4"#), "{body}");
+    assert!(
+        body.contains(r#"cuishou_http_request_duration_seconds_bucket{le="+Inf",route="/v1/classify"} 4"#),
+        "{body}"
+    );
     assert!(has(&format!("cuishou_lexicon_info{{version=\"{version}\"}} 1")), "{body}");
     assert!(body.trim_end().ends_with("# EOF"));
 }
@@ -286,7 +306,8 @@ fn admin_reload_needs_the_token_and_a_broken_lexicon_keeps_the_old_one() {
     let s = Server::start(&["--lexicons", d], &[("CUISHOU_ADMIN_TOKEN", "s3cret-token")]);
     let reload = format!("{}/admin/reload", s.url);
     let classify = format!("{}/v1/classify", s.url);
-    let version = |s: &Server| get(&format!("{}/healthz", s.url)).json()["lexicon_version"].as_str().unwrap().to_string();
+    let version =
+        |s: &Server| get(&format!("{}/healthz", s.url)).json()["lexicon_version"].as_str().unwrap().to_string();
     let v0 = version(&s);
     assert!(cites(&post_json(&classify, &serde_json::json!({"text": "明天砸你家玻璃"})).json(), "THR-950"));
 
@@ -313,7 +334,11 @@ fn admin_reload_needs_the_token_and_a_broken_lexicon_keeps_the_old_one() {
     assert!(cites(&post_json(&classify, &serde_json::json!({"text": "明天烧你家车"})).json(), "THR-950"));
 
     // A broken file is refused with file:line and the previous lexicon keeps serving.
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad_lexicons/broken.toml"), dir.join("broken.toml")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad_lexicons/broken.toml"),
+        dir.join("broken.toml"),
+    )
+    .unwrap();
     let r = send(Some("Bearer s3cret-token"));
     assert_eq!((r.status, r.error_code()), (422, "lexicon_invalid".to_string()), "{}", r.body);
     let problems = r.json()["error"]["details"]["problems"].as_array().unwrap().clone();
@@ -428,7 +453,8 @@ fn paste_page_answers_a_form_post_with_escaped_highlighted_html() {
     assert!(r.body.contains("data-verdict=\"threat\""));
     assert!(r.body.contains("威胁恐吓"), "verdict in Chinese");
     assert!(r.body.contains("<mark class=\"cat-threat\""));
-    let marked = r.body.split("<mark class=\"cat-threat\"").nth(1).and_then(|m| m.split("</mark>").next()).unwrap_or("");
+    let marked =
+        r.body.split("<mark class=\"cat-threat\"").nth(1).and_then(|m| m.split("</mark>").next()).unwrap_or("");
     assert!(marked.contains("上*门"), "the cited phrase is highlighted as typed: {marked}");
     assert!(r.body.contains("NIFA-2018"), "the clause is shown");
     assert!(r.body.contains("12378") && r.body.contains("110") && r.body.contains("截图"), "advice is shown");
