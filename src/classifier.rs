@@ -140,6 +140,26 @@ impl Classifier {
         &self.lexicon.rules
     }
 
+    /// Every phrase and variant of every rule, normalized, sorted and deduplicated: the patterns
+    /// of the classifier's own automaton (what a plain keyword scan would look for).
+    ///
+    /// ```
+    /// let phrases = cuishou::Classifier::new().phrases();
+    /// assert!(phrases.windows(2).all(|w| w[0] < w[1]));
+    /// ```
+    pub fn phrases(&self) -> Vec<String> {
+        let mut ps: Vec<String> = self
+            .lexicon
+            .rules
+            .iter()
+            .flat_map(|r| r.phrases.iter().chain(&r.variants))
+            .map(|p| crate::normalize(p).text)
+            .collect();
+        ps.sort_unstable();
+        ps.dedup();
+        ps
+    }
+
     /// A short hash identifying the lexicon set in use.
     pub fn lexicon_version(&self) -> &str {
         &self.lexicon.version

@@ -86,14 +86,7 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
         }
         Command::Phrases { lexicons } => {
             let c = lexicons.build()?;
-            let mut phrases: Vec<String> = c
-                .rules()
-                .iter()
-                .flat_map(|r| r.phrases.iter().chain(&r.variants))
-                .map(|p| cuishou::normalize(p).text)
-                .collect();
-            phrases.sort_unstable();
-            phrases.dedup();
+            let phrases = c.phrases();
             let mut out = std::io::stdout().lock();
             for p in phrases {
                 writeln!(out, "{p}")?;

@@ -108,7 +108,7 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 fn kind(loc: &Located, diags: &mut Vec<Diagnostic>) -> Option<RuleKind> {
