@@ -5,6 +5,11 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use std::collections::HashMap;
 
+thread_local! {
+    /// The gated patterns due on the current message, reused so the hot path does not allocate.
+    static DUE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A rule matched at a normalized byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
@@ -147,17 +152,20 @@ impl Matcher {
         // A gated pattern can only match where one of its gate literals occurs; most
         // messages hold none, so most patterns never run.
         if self.literals.patterns_len() > 0 && self.literals.find(text).is_some() {
-            let mut due: Vec<usize> = Vec::new();
-            for m in self.literals.find_overlapping_iter(text) {
-                for &i in &self.literal_owner[m.pattern().as_usize()] {
-                    if !due.contains(&i) {
-                        due.push(i);
+            DUE.with(|due| {
+                let mut due = due.borrow_mut();
+                due.clear();
+                for m in self.literals.find_overlapping_iter(text) {
+                    for &i in &self.literal_owner[m.pattern().as_usize()] {
+                        if !due.contains(&i) {
+                            due.push(i);
+                        }
                     }
                 }
-            }
-            for i in due {
-                run(i, out);
-            }
+                for &i in due.iter() {
+                    run(i, out);
+                }
+            });
         }
         out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
         // Within one rule, a match inside another of its matches adds nothing. Compacted in
