@@ -4,7 +4,7 @@ use super::{render, Level, LexiconArgs, EXIT_ERROR, EXIT_FAIL_ON};
 use anyhow::Context as _;
 use clap::ValueEnum;
 use cuishou::input::{InputFormat, LineError, Message};
-use cuishou::pipeline::{process, BulkOptions};
+use cuishou::pipeline::process;
 use cuishou::{Classifier, Report, Verdict};
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -32,18 +32,8 @@ pub struct Args {
     /// Write only records with these verdicts (the summary still counts everything).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVEL[,LEVEL]")]
     pub only: Vec<Level>,
-    /// Worker threads for bulk input (default: all cores).
-    #[arg(short = 'j', long = "jobs")]
-    pub jobs: Option<usize>,
-    /// CSV input: the column holding the message text.
-    #[arg(long, default_value = "text")]
-    pub text_column: String,
-    /// CSV input: the column holding the record id.
-    #[arg(long)]
-    pub id_column: Option<String>,
-    /// Largest message accepted, in bytes; longer ones become error records.
-    #[arg(long, default_value_t = cuishou::input::DEFAULT_MAX_BYTES)]
-    pub max_bytes: usize,
+    #[command(flatten)]
+    pub records: super::RecordArgs,
     /// No summary or progress bar on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -200,17 +190,11 @@ struct Summary {
 
 fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
     let format = a.format.unwrap_or(if io::stdout().is_terminal() { Format::Text } else { Format::Jsonl });
-    let opts = BulkOptions {
-        format: match input {
-            Input::Lines => InputFormat::Lines,
-            Input::Jsonl => InputFormat::Jsonl,
-            Input::Csv => InputFormat::Csv,
-        },
-        jobs: a.jobs.unwrap_or_else(|| BulkOptions::default().jobs).max(1),
-        max_bytes: a.max_bytes,
-        text_column: a.text_column.clone(),
-        id_column: a.id_column.clone(),
-    };
+    let opts = a.records.options(match input {
+        Input::Lines => InputFormat::Lines,
+        Input::Jsonl => InputFormat::Jsonl,
+        Input::Csv => InputFormat::Csv,
+    });
     let only: Vec<Verdict> = a.only.iter().map(|&l| Verdict::from(l)).collect();
     let mut files: Vec<Option<PathBuf>> = a.args.iter().map(|p| Some(PathBuf::from(p))).collect();
     if let Some(f) = &a.file {

@@ -57,6 +57,37 @@ impl LexiconArgs {
     }
 }
 
+/// How bulk records are read, shared by `classify` and `report`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecordArgs {
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "jobs")]
+    pub jobs: Option<usize>,
+    /// CSV input: the column holding the message text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// CSV input: the column holding the record id.
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Largest message accepted, in bytes; longer ones become error records (bad lines).
+    #[arg(long, default_value_t = cuishou::input::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
+}
+
+impl RecordArgs {
+    /// The pipeline options for records laid out as `format`.
+    pub fn options(&self, format: cuishou::input::InputFormat) -> cuishou::pipeline::BulkOptions {
+        let defaults = cuishou::pipeline::BulkOptions::default();
+        cuishou::pipeline::BulkOptions {
+            format,
+            jobs: self.jobs.unwrap_or(defaults.jobs).max(1),
+            max_bytes: self.max_bytes,
+            text_column: self.text_column.clone(),
+            id_column: self.id_column.clone(),
+        }
+    }
+}
+
 /// A verdict level as typed on the command line.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 #[value(rename_all = "snake_case")]

@@ -5,7 +5,7 @@ use super::{LexiconArgs, EXIT_ERROR};
 use anyhow::Context as _;
 use clap::ValueEnum;
 use cuishou::input::{InputFormat, LineError, Message};
-use cuishou::pipeline::{process, BulkOptions};
+use cuishou::pipeline::process;
 use cuishou::summary::{html, Aggregator, SummaryOptions};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -30,18 +30,8 @@ pub struct Args {
     /// Input layout (default: csv for *.csv, lines for *.txt, else jsonl).
     #[arg(long, value_enum)]
     pub input: Option<Input>,
-    /// CSV input: the column holding the message text.
-    #[arg(long, default_value = "text")]
-    pub text_column: String,
-    /// CSV input: the column holding the record id.
-    #[arg(long)]
-    pub id_column: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long = "jobs")]
-    pub jobs: Option<usize>,
-    /// Largest message accepted, in bytes; longer ones count as bad lines.
-    #[arg(long, default_value_t = cuishou::input::DEFAULT_MAX_BYTES)]
-    pub max_bytes: usize,
+    #[command(flatten)]
+    pub records: super::RecordArgs,
     /// No progress bar or closing note on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -96,13 +86,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     });
     for path in &a.inputs {
         let name = path.display().to_string();
-        let opts = BulkOptions {
-            format: layout(a.input, path),
-            jobs: a.jobs.unwrap_or_else(|| BulkOptions::default().jobs).max(1),
-            max_bytes: a.max_bytes,
-            text_column: a.text_column.clone(),
-            id_column: a.id_column.clone(),
-        };
+        let opts = a.records.options(layout(a.input, path));
         let reader: Box<dyn BufRead + Send> = if name == "-" {
             Box::new(io::BufReader::with_capacity(1 << 16, io::stdin()))
         } else {
