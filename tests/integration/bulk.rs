@@ -4,7 +4,6 @@ use crate::{cuishou, json_lines};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const THREAT: &str = "你再不还钱,明天就上*门找你,后果自负";
 const PLAIN: &str = "今晚一起吃饭吗?我订了七点的位子";
@@ -152,13 +151,7 @@ fn csv_output_parses_back_with_one_row_per_record() {
 
 #[test]
 fn closed_stdout_ends_quietly_with_exit_0() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cuishou"))
-        .args(["classify", "--input", "jsonl", "-j", "2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cuishou");
+    let mut child = super::command().args(["classify", "--input", "jsonl", "-j", "2"]).spawn().expect("spawn cuishou");
     let mut stdin = child.stdin.take().expect("stdin");
     // Far more output than a pipe buffer holds, so the writer must notice the closed pipe.
     let writer = std::thread::spawn(move || {

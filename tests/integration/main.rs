@@ -13,17 +13,17 @@ mod server;
 
 use std::process::{Command, Output, Stdio};
 
+/// The built binary, run from the crate root with every stream piped.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cuishou"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
 /// Runs the built binary with arguments and optional stdin.
 pub fn cuishou(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cuishou"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cuishou");
+    let mut child = command().args(args).spawn().expect("spawn cuishou");
     let mut pipe = child.stdin.take().expect("stdin");
     let data = stdin.map(<[u8]>::to_vec);
     let writer = std::thread::spawn(move || {

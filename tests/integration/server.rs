@@ -19,19 +19,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cuishou"));
+        let mut cmd = super::command();
         cmd.arg("serve").arg("--addr").arg("127.0.0.1:0").args(args);
         cmd.env_remove("CUISHOU_ADMIN_TOKEN").env("RUST_LOG", "info");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn cuishou serve");
+        let mut child = cmd.stdin(Stdio::null()).spawn().expect("spawn cuishou serve");
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
         let mut err = BufReader::new(child.stderr.take().unwrap());
