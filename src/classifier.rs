@@ -125,13 +125,7 @@ impl Classifier {
         crate::normalize::warm_up();
         let matcher = Matcher::new(&lexicon.rules);
         let context = Context::new(&lexicon.context);
-        let words = lexicon
-            .rules
-            .iter()
-            .flat_map(|r| r.phrases.iter().chain(&r.variants))
-            .map(|p| crate::normalize(p).text)
-            .filter(|w| w.chars().count() > 1)
-            .collect();
+        let words = normalized_phrases(&lexicon.rules).into_iter().filter(|w| w.chars().count() > 1).collect();
         Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon }
     }
 
@@ -148,16 +142,7 @@ impl Classifier {
     /// assert!(phrases.windows(2).all(|w| w[0] < w[1]));
     /// ```
     pub fn phrases(&self) -> Vec<String> {
-        let mut ps: Vec<String> = self
-            .lexicon
-            .rules
-            .iter()
-            .flat_map(|r| r.phrases.iter().chain(&r.variants))
-            .map(|p| crate::normalize(p).text)
-            .collect();
-        ps.sort_unstable();
-        ps.dedup();
-        ps
+        normalized_phrases(&self.lexicon.rules)
     }
 
     /// A short hash identifying the lexicon set in use.
@@ -311,3 +296,12 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Classifier>();
 };
+
+/// Every phrase and variant of `rules`, normalized, sorted and deduplicated.
+fn normalized_phrases(rules: &[Rule]) -> Vec<String> {
+    let mut ps: Vec<String> =
+        rules.iter().flat_map(|r| r.phrases.iter().chain(&r.variants)).map(|p| crate::normalize(p).text).collect();
+    ps.sort_unstable();
+    ps.dedup();
+    ps
+}
