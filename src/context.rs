@@ -40,8 +40,8 @@ pub(crate) struct Context {
     inline: Option<Regex>,
     line_label: Regex,
     header: Regex,
-    collector_words: Vec<String>,
-    other_words: Vec<String>,
+    collector_words: SpeakerWords,
+    other_words: SpeakerWords,
     field_words: Vec<String>,
     quote_pairs: Vec<(String, String)>,
 }
@@ -88,8 +88,8 @@ impl Context {
             inline,
             line_label,
             header,
-            collector_words: norm(&w.collector_speakers),
-            other_words: norm(&w.other_speakers),
+            collector_words: SpeakerWords::new(norm(&w.collector_speakers)),
+            other_words: SpeakerWords::new(norm(&w.other_speakers)),
             field_words: norm(&w.field_labels),
             quote_pairs: w.quote_pairs.clone(),
         }
@@ -129,6 +129,11 @@ impl Context {
     /// header gives them ("A为催收员"). A label with neither is a named person: in a chat where
     /// a collector speaks, or among two or more such names, it is not the collector.
     pub fn turns(&self, input: &str) -> Vec<Turn> {
+        // Every label, inline or at a line start, ends in a colon: most messages have none,
+        // and a byte search proves it far faster than the label patterns.
+        if !input.contains(':') && !input.contains('：') {
+            return Vec::new();
+        }
         let mut found: Vec<(usize, &str)> = Vec::new();
         if let Some(re) = &self.inline {
             found.extend(re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())));
@@ -192,14 +197,10 @@ impl Context {
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
-        // The debtor's side first, so "借款人" is not taken for a lender; one-character words
-        // ("我") name a side only when they are the whole label.
-        let holds = |words: &[String], w_min: usize| {
-            words.iter().any(|w| label == w.as_str() || (w.chars().count() >= w_min && label.contains(w.as_str())))
-        };
-        if holds(&self.other_words, 2) {
+        // The debtor's side first, so "借款人" is not taken for a lender.
+        if self.other_words.name(label) {
             Some(false)
-        } else if holds(&self.collector_words, 2) {
+        } else if self.collector_words.name(label) {
             Some(true)
         } else {
             None
@@ -219,6 +220,30 @@ impl Context {
             }
         }
         out
+    }
+}
+
+/// Speaker words of one side, found in a label by one automaton rather than a substring search
+/// per word.
+struct SpeakerWords {
+    words: AhoCorasick,
+    /// Per word: true when it is one character long.
+    single: Vec<bool>,
+}
+
+impl SpeakerWords {
+    fn new(words: Vec<String>) -> SpeakerWords {
+        let single = words.iter().map(|w| w.chars().count() < 2).collect();
+        let words = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&words).expect("speaker words");
+        SpeakerWords { words, single }
+    }
+
+    /// True when `label` names this side: it holds one of the words, where a one-character
+    /// word ("我") counts only as the whole label.
+    fn name(&self, label: &str) -> bool {
+        self.words
+            .find_overlapping_iter(label)
+            .any(|m| !self.single[m.pattern().as_usize()] || (m.start() == 0 && m.end() == label.len()))
     }
 }
 
