@@ -129,6 +129,20 @@ impl Classifier {
         Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon }
     }
 
+    /// Compiles every regex pattern now. Patterns otherwise compile the first time a message
+    /// holds their gate literal, which keeps construction fast for a command-line run; a server
+    /// calls this once so that no request pays for a compilation.
+    ///
+    /// ```
+    /// let c = cuishou::Classifier::new();
+    /// c.warm_up();
+    /// assert_eq!(c.classify("你再不还钱,明天就上*门找你").verdict, cuishou::Verdict::Threat);
+    /// ```
+    pub fn warm_up(&self) {
+        self.matcher.compile_all();
+        self.tokenizer.boundaries("预热");
+    }
+
     /// Every rule, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.lexicon.rules

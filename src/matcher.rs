@@ -1,14 +1,26 @@
-//! Finds every rule's phrases and patterns in normalized text: one automaton, one regex set.
+//! Finds every rule's phrases and patterns in normalized text with one Aho-Corasick pass.
+//!
+//! Phrases are patterns of the automaton. Regex patterns are not run over the whole text: each
+//! is gated on a few literals one of which every match must contain (its rarest prefix, suffix
+//! or inner alternation), and those literals are patterns of the same automaton. A pattern runs
+//! only on a window around an occurrence of its gate, as wide as its longest possible match, so
+//! most messages run no regex at all and the rest run each due regex over a few dozen bytes.
 
 use crate::lexicon::Rule;
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::Input;
+use regex_syntax::hir::{Hir, HirKind};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
-thread_local! {
-    /// The gated patterns due on the current message, reused so the hot path does not allocate.
-    static DUE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// The lazy DFA cache cap per pattern and thread; only the states a pattern reaches are built.
+const HYBRID_CACHE: usize = 16 << 20;
+
+/// Gate literal sets larger than this are not worth an automaton entry each.
+const MAX_GATE: usize = 300;
 
 /// A rule matched at a normalized byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,153 +32,337 @@ pub(crate) struct Hit {
     pub end: usize,
 }
 
-/// Phrases and patterns of a rule list, compiled once.
-pub(crate) struct Matcher {
-    /// All phrases and variants, normalized, deduplicated.
-    phrases: AhoCorasick,
-    /// For each automaton pattern, the rules that own it.
-    owners: Vec<Vec<usize>>,
-    /// Patterns every match of which starts (or ends) with one of a few literals: they run
-    /// only on text holding one of those literals, found by one automaton over all of them.
-    literals: AhoCorasick,
-    /// For each literal, the patterns it gates.
-    literal_owner: Vec<Vec<usize>>,
-    /// Patterns without such literals, checked together as a set over every text.
-    ungated: Vec<usize>,
-    set: RegexSet,
-    regexes: Vec<Regex>,
-    regex_owner: Vec<usize>,
+/// One regex pattern of a rule, compiled on first use: most patterns never run on gateway
+/// traffic, and compiling all of them up front was most of the classifier's build time.
+struct Pattern {
+    /// The pattern with its repetitions bounded (see [`bounded`]).
+    hir: Hir,
+    rule: usize,
+    /// The longest match in bytes.
+    max_len: usize,
+    side: Side,
+    compiled: OnceLock<Option<Regex>>,
 }
 
-/// Literals one of which every match of `pattern` must start with (or, failing that, end with),
-/// if there are few enough to be a useful gate (none empty, none a single byte). Either way a
-/// text holding none of them cannot match.
-fn gate_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+impl Pattern {
+    fn regex(&self) -> Option<&Regex> {
+        // Lexicon validation compiled the pattern once; only a size limit could fail here, and
+        // a pattern that cannot compile matches nothing rather than taking the process down.
+        self.compiled.get_or_init(|| compile(&self.hir).ok()).as_ref()
+    }
+
+    /// The part of `text` where a match holding the gate occurrence `s..e` can lie.
+    fn window(&self, text: &str, s: usize, e: usize) -> (usize, usize) {
+        let l = self.max_len;
+        let (a, b) = match self.side {
+            Side::Prefix => (s, s + l),
+            Side::Suffix => (e.saturating_sub(l), e),
+            Side::Inner => (e.saturating_sub(l), s + l),
+        };
+        (floor_char(text, a), ceil_char(text, b.min(text.len())))
+    }
+}
+
+/// What an automaton pattern stands for.
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    /// A phrase: the index of its owner list in `phrase_owners`.
+    Phrase(usize),
+    /// A gate literal: the index of its pattern list in `gate_owners`.
+    Gate(usize),
+}
+
+/// Phrases and patterns of a rule list, compiled once.
+pub(crate) struct Matcher {
+    /// Distinguishes matchers in the per-thread regex caches.
+    id: u64,
+    /// Every phrase and variant, normalized and deduplicated, then every gate literal.
+    automaton: AhoCorasick,
+    /// The longest automaton pattern, in bytes.
+    longest: usize,
+    entries: Vec<Entry>,
+    phrase_owners: Vec<Vec<usize>>,
+    gate_owners: Vec<Vec<usize>>,
+    patterns: Vec<Pattern>,
+    /// Patterns with no usable gate: they run over every text.
+    ungated: Vec<usize>,
+}
+
+/// Per-thread search state: regex caches for one matcher and the reused windows list.
+#[derive(Default)]
+struct ThreadState {
+    matcher: u64,
+    caches: Vec<Option<Cache>>,
+    /// (pattern, window start, window end) due on the current message.
+    windows: Vec<(usize, usize, usize)>,
+}
+
+thread_local! {
+    static STATE: RefCell<ThreadState> = RefCell::new(ThreadState::default());
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Compiles a bounded pattern the way the matcher runs it.
+fn compile(hir: &Hir) -> Result<Regex, regex_automata::meta::BuildError> {
+    // The lazy DFA's default 2 MB cache fills on Unicode classes like `[\p{Han}&&[^不没]]`
+    // and is cleared and rebuilt over and over; a larger cap lets it settle.
+    let config = regex_automata::meta::Config::new().hybrid_cache_capacity(HYBRID_CACHE);
+    regex_automata::meta::Builder::new().configure(config).build_from_hir(hir)
+}
+
+/// Parses and compiles a lexicon pattern exactly as the matcher will on first use, for
+/// `lexicon check`: loading a lexicon only parses its patterns.
+pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())?;
+    compile(&bounded(hir)).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Where in every match of a pattern its gate literal stands, which bounds the window a gate
+/// occurrence at `s..e` leaves for a match of at most `L` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Every match starts with a gate literal: `s..s+L`.
+    Prefix,
+    /// Every match ends with one: `e-L..e`.
+    Suffix,
+    /// Every match holds one somewhere: `e-L..s+L`.
+    Inner,
+}
+
+/// Literals one of which every match of `hir` contains, and where, or `None`.
+///
+/// Tries the prefix and suffix sets of the whole pattern and, inside concatenations, the
+/// required set of each part, and keeps the rarest: `(你|您)…{0,8}(坐牢|判刑)` is gated on
+/// `坐牢|判刑`, not on `你|您`, which nearly every message holds.
+fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
-    [ExtractKind::Prefix, ExtractKind::Suffix].into_iter().find_map(|kind| {
+    let mut candidates: Vec<(Vec<Vec<u8>>, Side)> = Vec::new();
+    for (kind, side) in [(ExtractKind::Prefix, Side::Prefix), (ExtractKind::Suffix, Side::Suffix)] {
         let mut ex = Extractor::new();
-        // Alternations multiply ("(你|您)的?(儿子|女儿|…)"): allow large literal sets, since one
-        // automaton over a few thousand literals is still far cheaper than running the regex.
-        ex.kind(kind).limit_total(300).limit_class(20);
-        let seq = ex.extract(&hir);
-        let lits = seq.literals()?;
-        if lits.is_empty() || lits.len() > 300 || lits.iter().any(|l| l.as_bytes().len() < 2) {
-            return None;
+        ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
+        if let Some(lits) = ex.extract(hir).literals() {
+            candidates.push((lits.iter().map(|l| l.as_bytes().to_vec()).collect(), side));
         }
-        Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
-    })
+    }
+    candidates.extend(required(hir).map(|r| (r, Side::Inner)));
+    // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
+    candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
+}
+
+/// `hir` with every unbounded repetition capped at 32 more than its minimum, so every pattern
+/// has a longest match and runs only on windows. No phrase holds a run of 33 digits or a gap of
+/// 33 characters, so the cap changes no match a lexicon means.
+fn bounded(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Repetition(mut r) => {
+            if r.max.is_none() {
+                r.max = Some(r.min.saturating_add(32));
+            }
+            r.sub = Box::new(bounded(*r.sub));
+            Hir::repetition(r)
+        }
+        HirKind::Capture(mut c) => {
+            c.sub = Box::new(bounded(*c.sub));
+            Hir::capture(c)
+        }
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(bounded).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(bounded).collect()),
+        kind => match kind {
+            HirKind::Empty => Hir::empty(),
+            HirKind::Literal(l) => Hir::literal(l.0),
+            HirKind::Class(c) => Hir::class(c),
+            HirKind::Look(l) => Hir::look(l),
+            _ => unreachable!("compound kinds handled above"),
+        },
+    }
+}
+
+/// A gate set every literal of which is at least two bytes long, and not too many of them.
+fn usable(lits: &[Vec<u8>]) -> bool {
+    !lits.is_empty() && lits.len() <= MAX_GATE && lits.iter().all(|l| l.len() >= 2)
+}
+
+/// Higher is rarer: the shortest literal's length in characters, then fewer literals.
+fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+    let chars = |l: &Vec<u8>| String::from_utf8_lossy(l).chars().count();
+    (lits.iter().map(chars).min().unwrap_or(0), std::cmp::Reverse(lits.len()))
+}
+
+/// A set of literals one of which every match of `hir` contains, found structurally.
+fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            let n: u32 = c.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
+            if n as usize > 20 {
+                return None;
+            }
+            let chars = c.ranges().iter().flat_map(|r| r.start()..=r.end());
+            Some(chars.map(|ch| ch.to_string().into_bytes()).collect())
+        }
+        HirKind::Alternation(alts) => {
+            let mut all = Vec::new();
+            for a in alts {
+                all.extend(required(a)?);
+                if all.len() > MAX_GATE {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).max_by_key(|c| quality(c)),
+        _ => None,
+    }
 }
 
 impl Matcher {
     pub fn new(rules: &[Rule]) -> Matcher {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        let mut phrases = Vec::new();
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let mut entries = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut phrase_owners: Vec<Vec<usize>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for p in r.phrases.iter().chain(&r.variants) {
-                let n = crate::normalize(p).text;
+                let n = crate::normalize(p).text.into_bytes();
                 let id = *index.entry(n.clone()).or_insert_with(|| {
-                    phrases.push(n);
-                    owners.push(Vec::new());
-                    owners.len() - 1
+                    texts.push(n);
+                    entries.push(Entry::Phrase(phrase_owners.len()));
+                    phrase_owners.push(Vec::new());
+                    texts.len() - 1
                 });
-                if !owners[id].contains(&i) {
-                    owners[id].push(i);
+                let Entry::Phrase(o) = entries[id] else { unreachable!("phrases come first") };
+                if !phrase_owners[o].contains(&i) {
+                    phrase_owners[o].push(i);
+                }
+            }
+        }
+        let parser = || regex_syntax::ParserBuilder::new().build();
+        let mut patterns = Vec::new();
+        let mut ungated = Vec::new();
+        let mut gate_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut gate_owners: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in &r.patterns {
+                // Validation parsed every pattern already; one that fails here cannot match.
+                let Ok(hir) = parser().parse(p) else { continue };
+                let hir = bounded(hir);
+                let max_len = hir.properties().maximum_len().expect("bounded patterns have a longest match");
+                let gate = gate_literals(&hir);
+                let k = patterns.len();
+                let side = gate.as_ref().map_or(Side::Inner, |g| g.1);
+                patterns.push(Pattern { hir, rule: i, max_len, side, compiled: OnceLock::new() });
+                let Some((lits, _)) = gate else {
+                    ungated.push(k);
+                    continue;
+                };
+                for l in lits {
+                    // A gate literal may also be a phrase; the automaton holds each string once,
+                    // so the gate gets its own entry under a distinct key.
+                    let g = *gate_index.entry(l.clone()).or_insert_with(|| {
+                        texts.push(l);
+                        entries.push(Entry::Gate(gate_owners.len()));
+                        gate_owners.push(Vec::new());
+                        gate_owners.len() - 1
+                    });
+                    if !gate_owners[g].contains(&k) {
+                        gate_owners[g].push(k);
+                    }
                 }
             }
         }
         // Standard semantics with overlapping search: rules of different categories may share
         // text ("逾期" inside "逾期不还就上门"), and each must see its own match.
-        let phrases = AhoCorasick::builder()
+        let longest = texts.iter().map(Vec::len).max().unwrap_or(0);
+        let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(&phrases)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&texts)
             .expect("normalized phrases build an automaton");
-        let mut pats = Vec::new();
-        let mut regex_owner = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            for p in &r.patterns {
-                pats.push(p.clone());
-                regex_owner.push(i);
-            }
+        Matcher {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            automaton,
+            longest,
+            entries,
+            phrase_owners,
+            gate_owners,
+            patterns,
+            ungated,
         }
-        // With dozens of Unicode patterns the lazy DFA overflows the default 2 MB cache on
-        // nearly every message and falls back to the PikeVM, which made the set 95% of the
-        // time per message; a larger cache keeps it on the DFA. Same matches, either engine.
-        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut lits: Vec<Vec<u8>> = Vec::new();
-        let mut literal_owner: Vec<Vec<usize>> = Vec::new();
-        let mut ungated = Vec::new();
-        for (i, p) in pats.iter().enumerate() {
-            match gate_literals(p) {
-                Some(ls) => {
-                    for l in ls {
-                        let id = *lit_index.entry(l.clone()).or_insert_with(|| {
-                            lits.push(l);
-                            literal_owner.push(Vec::new());
-                            literal_owner.len() - 1
-                        });
-                        if !literal_owner[id].contains(&i) {
-                            literal_owner[id].push(i);
-                        }
-                    }
-                }
-                None => ungated.push(i),
-            }
-        }
-        let literals = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&lits).expect("literal automaton");
-        let ungated_pats: Vec<&String> = ungated.iter().map(|&i| &pats[i]).collect();
-        let set = RegexSetBuilder::new(ungated_pats).dfa_size_limit(64 << 20).build().expect("patterns were validated");
-        let regexes = pats.iter().map(|p| Regex::new(p).expect("patterns were validated")).collect();
-        Matcher { phrases, owners, literals, literal_owner, ungated, set, regexes, regex_owner }
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
     /// rule and range.
     pub fn find(&self, text: &str, out: &mut Vec<Hit>) {
         out.clear();
-        // Most traffic holds no phrase at all: a plain search (which can use the automaton's
-        // SIMD prefilter) proves that far faster than the byte-by-byte overlapping walk, and any
-        // text with an overlapping match also has a plain one.
-        if self.phrases.find(text).is_some() {
-            for m in self.phrases.find_overlapping_iter(text) {
-                for &rule in &self.owners[m.pattern().as_usize()] {
-                    out.push(Hit { rule, start: m.start(), end: m.end() });
-                }
-            }
+        // Most traffic holds no phrase and no gate: a plain search (which can use the
+        // automaton's SIMD prefilter) proves that far faster than the overlapping walk.
+        let first = self.automaton.find(text);
+        if first.is_none() && self.ungated.is_empty() {
+            return;
         }
-        // `is_match` first: `matches` allocates its result set, and most messages match no
-        // pattern, so the common case stays allocation-free.
-        let run = |i: usize, out: &mut Vec<Hit>| {
-            for m in self.regexes[i].find_iter(text) {
-                if m.start() < m.end() {
-                    out.push(Hit { rule: self.regex_owner[i], start: m.start(), end: m.end() });
-                }
+        STATE.with(|state| {
+            let mut state = state.borrow_mut();
+            let ThreadState { matcher, caches, windows } = &mut *state;
+            if *matcher != self.id {
+                *matcher = self.id;
+                caches.clear();
+                caches.resize_with(self.patterns.len(), || None);
             }
-        };
-        if !self.ungated.is_empty() && self.set.is_match(text) {
-            for j in self.set.matches(text).iter() {
-                run(self.ungated[j], out);
-            }
-        }
-        // A gated pattern can only match where one of its gate literals occurs; most
-        // messages hold none, so most patterns never run.
-        if self.literals.patterns_len() > 0 && self.literals.find(text).is_some() {
-            DUE.with(|due| {
-                let mut due = due.borrow_mut();
-                due.clear();
-                for m in self.literals.find_overlapping_iter(text) {
-                    for &i in &self.literal_owner[m.pattern().as_usize()] {
-                        if !due.contains(&i) {
-                            due.push(i);
+            windows.clear();
+            if let Some(first) = first {
+                // The plain search reports the match that ends first, so no match starts more
+                // than the longest pattern before its end: the overlapping walk starts there.
+                let from = floor_char(text, first.end().saturating_sub(self.longest));
+                for m in self.automaton.find_overlapping_iter(aho_corasick::Input::new(text).range(from..)) {
+                    match self.entries[m.pattern().as_usize()] {
+                        Entry::Phrase(o) => {
+                            for &rule in &self.phrase_owners[o] {
+                                out.push(Hit { rule, start: m.start(), end: m.end() });
+                            }
+                        }
+                        Entry::Gate(g) => {
+                            for &k in &self.gate_owners[g] {
+                                let (s, e) = self.patterns[k].window(text, m.start(), m.end());
+                                windows.push((k, s, e));
+                            }
                         }
                     }
                 }
-                for &i in due.iter() {
-                    run(i, out);
+            }
+            windows.extend(self.ungated.iter().map(|&k| (k, 0, text.len())));
+            windows.sort_unstable();
+            // Overlapping windows of one pattern merge, so every match lies inside exactly one
+            // window and is found once, as a whole-text search would find it.
+            let mut i = 0;
+            while i < windows.len() {
+                let (k, s, mut e) = windows[i];
+                i += 1;
+                while i < windows.len() && windows[i].0 == k && windows[i].1 <= e {
+                    e = e.max(windows[i].2);
+                    i += 1;
                 }
-            });
-        }
+                let pattern = &self.patterns[k];
+                let Some(re) = pattern.regex() else { continue };
+                let cache = caches[k].get_or_insert_with(|| re.create_cache());
+                let mut input = Input::new(text).range(s..e);
+                while let Some(m) = re.search_with(cache, &input) {
+                    if m.is_empty() {
+                        // Validation rejects patterns that match the empty string; stepping on
+                        // keeps a pattern that slipped through from looping forever.
+                        match text[m.end()..e].chars().next() {
+                            Some(c) => input.set_start(m.end() + c.len_utf8()),
+                            None => break,
+                        }
+                        continue;
+                    }
+                    out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
+                    input.set_start(m.end());
+                }
+            }
+        });
         out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
         // Within one rule, a match inside another of its matches adds nothing. Compacted in
         // place so the caller's buffer is reused rather than replaced on every message.
@@ -180,5 +376,112 @@ impl Matcher {
             }
         }
         out.truncate(kept);
+    }
+
+    /// Compiles every pattern now rather than on first use.
+    pub fn compile_all(&self) {
+        for p in &self.patterns {
+            p.regex();
+        }
+    }
+
+    /// How many regex patterns run over every text because no gate literal could be found.
+    #[cfg(test)]
+    fn ungated_len(&self) -> usize {
+        self.ungated.len()
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(p: &str) -> Option<(Vec<String>, Side)> {
+        // The comparisons below are written with string literals.
+        let hir = regex_syntax::ParserBuilder::new().build().parse(p).unwrap();
+        gate_literals(&hir).map(|(ls, side)| (ls.into_iter().map(|l| String::from_utf8(l).unwrap()).collect(), side))
+    }
+
+    #[test]
+    fn gates_pick_the_rarest_required_literals() {
+        assert_eq!(gate("(你|您)[\\p{Han}]{0,8}(坐牢|判刑)").unwrap(), (vec!["坐牢", "判刑"].into_iter().map(String::from).collect(), Side::Suffix));
+        assert_eq!(gate("上门(解决|算账)").unwrap(), (vec!["上门解决", "上门算账"].into_iter().map(String::from).collect(), Side::Prefix));
+        let inner = gate("(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)").unwrap();
+        assert_eq!(inner, (vec!["通讯录"].into_iter().map(String::from).collect(), Side::Inner));
+        assert_eq!(gate("[\\p{Han}]{2,4}"), None);
+    }
+
+    #[test]
+    fn windowed_search_finds_what_a_whole_text_search_finds() {
+        let patterns = [
+            "(你|您)[\\p{Han}]{0,8}(坐牢|判刑)",
+            "(不还|再不)[\\p{Han}0-9]{0,6}(上门)",
+            "你等着$",
+            "[a-z]{3}通讯录",
+            "(拉|挂)(个|条)(横幅|条幅)",
+            "欠(款)?\\d+(元|块)",
+            "(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)",
+        ];
+        let texts = [
+            "你再不还就等着坐牢吧,你们全家都判刑",
+            "不还就上门,再不还明天上门,再不还后天上门",
+            "好啊你等着",
+            "abc通讯录和xyz通讯录",
+            "明天去你公司拉条横幅,再挂个条幅",
+            "欠款3000元,欠50块,欠款元",
+            "你的通讯录你看,您通讯录您,通讯录你",
+            "没有任何匹配的短信内容",
+            "",
+        ];
+        let rules: Vec<Rule> = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Rule {
+                id: format!("T-{i}"),
+                kind: crate::lexicon::RuleKind::Category(crate::Category::Threat),
+                weight: 0.5,
+                message: String::new(),
+                clause: String::new(),
+                phrases: Vec::new(),
+                variants: Vec::new(),
+                patterns: vec![p.to_string()],
+                boundary: false,
+                negatable: false,
+                requires_third_party: false,
+                offer: false,
+                hit: Vec::new(),
+                miss: Vec::new(),
+                path: String::new(),
+                line: 0,
+            })
+            .collect();
+        let m = Matcher::new(&rules);
+        assert_eq!(m.ungated_len(), 0);
+        for t in texts {
+            let mut got = Vec::new();
+            m.find(t, &mut got);
+            let mut want = Vec::new();
+            for (i, p) in patterns.iter().enumerate() {
+                for x in regex::Regex::new(p).unwrap().find_iter(t) {
+                    want.push(Hit { rule: i, start: x.start(), end: x.end() });
+                }
+            }
+            want.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+            assert_eq!(got, want, "{t}");
+        }
     }
 }

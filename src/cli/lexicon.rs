@@ -38,7 +38,7 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
             let (diags, count) = match &dir {
                 Some(d) => (cuishou::lexicon::check_dir(d, with_defaults), None),
                 None => match cuishou::Lexicon::from_sources(&cuishou::lexicon::embedded_sources()) {
-                    Ok(l) => (Vec::new(), Some(l.rules.len())),
+                    Ok(l) => (l.compile_problems(), Some(l.rules.len())),
                     Err(cuishou::Error::Lexicon(d)) => (d, None),
                     Err(e) => return Err(e.into()),
                 },

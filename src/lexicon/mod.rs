@@ -246,11 +246,34 @@ pub fn check_dir(dir: &Path, with_defaults: bool) -> Vec<Diagnostic> {
         }
     }
     match Lexicon::from_sources(&sources) {
-        Ok(_) => Vec::new(),
+        Ok(lexicon) => lexicon.compile_problems(),
         Err(Error::Lexicon(d)) => d,
         Err(e) => {
             vec![Diagnostic { path: dir.display().to_string(), line: 1, column: 1, rule: None, message: e.to_string() }]
         }
+    }
+}
+
+impl Lexicon {
+    /// Compiles every pattern, as the matcher will on first use, and reports those that fail
+    /// (a size limit: loading only parses them). `lexicon check` runs it.
+    pub fn compile_problems(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for r in &self.rules {
+            for (i, p) in r.patterns.iter().enumerate() {
+                if let Err(e) = crate::matcher::check_pattern(p) {
+                    let first = e.lines().next().unwrap_or_default().to_string();
+                    out.push(Diagnostic {
+                        path: r.path.clone(),
+                        line: r.line,
+                        column: 1,
+                        rule: Some(r.id.clone()),
+                        message: format!("pattern {} does not compile: {first}", i + 1),
+                    });
+                }
+            }
+        }
+        out
     }
 }
 

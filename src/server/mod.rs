@@ -65,13 +65,16 @@ pub struct LexiconSource {
 }
 
 impl LexiconSource {
-    /// Loads and compiles the lexicons; every problem is reported with its file and line.
+    /// Loads and compiles the lexicons, patterns included, so that no request pays for a
+    /// compilation; every problem is reported with its file and line.
     pub fn build(&self) -> Result<Classifier, Error> {
         let mut b = Classifier::builder().defaults(!self.no_defaults);
         if let Some(d) = &self.dir {
             b = b.lexicon_dir(d);
         }
-        b.build()
+        let c = b.build()?;
+        c.warm_up();
+        Ok(c)
     }
 }
 

@@ -35,3 +35,11 @@ fn classify_with_a_broken_lexicon_dir_fails_with_the_location() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("rules.toml:12:"), "{err}");
 }
+
+#[test]
+fn lexicon_check_compiles_patterns_that_loading_only_parses() {
+    let out = cuishou(&["lexicon", "check", "tests/data/oversized_pattern", "--with-defaults"], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("rules.toml:4:1: THR-950: pattern 1 does not compile"), "{text}");
+}
