@@ -167,12 +167,12 @@ impl Context {
                 })
                 .collect()
         };
-        // Field names ("温馨提示:", "致:") and clock times ("14:05") are not speakers.
+        // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
+        // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
             .iter()
-            .map(|(n, r)| {
-                !n.bytes().all(|b| b.is_ascii_digit())
-                    && (r.is_some() || !self.field_words.iter().any(|f| n.contains(f.as_str())))
+            .map(|(n, _)| {
+                !n.bytes().all(|b| b.is_ascii_digit()) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
             })
             .collect();
         let named: std::collections::HashSet<&str> =
