@@ -62,6 +62,8 @@ pub struct Rule {
     pub variants: Vec<String>,
     /// Regular expressions over normalized text.
     pub patterns: Vec<String>,
+    /// `patterns`, parsed once by validation for the matcher.
+    pub(crate) parsed: Vec<regex_syntax::hir::Hir>,
     /// A match must start and end on a word boundary.
     pub boundary: bool,
     /// A preceding negator removes the evidence.
