@@ -175,6 +175,23 @@ impl Context {
                 !n.bytes().all(|b| b.is_ascii_digit()) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
             })
             .collect();
+        // A lone other-party label whose line holds only a short value ("借款人：王强") in a
+        // text where no collector speaks is a form field, not a turn.
+        let collector_any = roles.iter().any(|(_, r)| *r == Some(true));
+        let keep: Vec<bool> = keep
+            .iter()
+            .zip(&found)
+            .zip(&roles)
+            .map(|((&k, &(start, label)), (_, r))| {
+                if !k || collector_any || *r != Some(false) {
+                    return k;
+                }
+                let rest = &input[start + label.len()..];
+                let rest = rest.trim_start_matches(|c: char| c == ':' || c == '：' || c.is_whitespace());
+                let line = rest.split('\n').next().unwrap_or("");
+                line.chars().count() > 12
+            })
+            .collect();
         let named: std::collections::HashSet<&str> =
             roles.iter().zip(&keep).filter(|((_, r), k)| r.is_none() && **k).map(|((n, _), _)| n.as_str()).collect();
         let collector_speaks = roles.iter().any(|(_, r)| *r == Some(true));
