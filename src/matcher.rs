@@ -22,6 +22,12 @@ const HYBRID_CACHE: usize = 16 << 20;
 /// Gate literal sets larger than this are not worth an automaton entry each.
 const MAX_GATE: usize = 120;
 
+/// How many further required literal sets a pattern's windows are checked against, and how
+/// many literals such a set may hold: each is looked for in the window by a substring search,
+/// which for a few short literals costs a fraction of running the regex.
+const MAX_ALSO: usize = 2;
+const MAX_ALSO_LITERALS: usize = 4;
+
 /// A rule matched at a normalized byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
@@ -41,6 +47,9 @@ struct Pattern {
     /// The longest match in bytes.
     max_len: usize,
     side: Side,
+    /// Further literal sets (besides the gate) every match holds one literal of: a window runs
+    /// only when each set has a literal inside it.
+    also: Vec<Vec<memchr::memmem::Finder<'static>>>,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -71,6 +80,7 @@ enum Entry {
     /// A gate literal: the index of its pattern list in `gate_owners`.
     Gate(usize),
 }
+
 
 /// Phrases and patterns of a rule list, compiled once.
 pub(crate) struct Matcher {
@@ -181,6 +191,11 @@ fn bounded(hir: Hir) -> Hir {
     }
 }
 
+/// True when two literal sets hold the same literals.
+fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    a.len() == b.len() && a.iter().all(|l| b.contains(l))
+}
+
 /// A gate set every literal of which is at least two bytes long, and not too many of them.
 fn usable(lits: &[Vec<u8>]) -> bool {
     !lits.is_empty() && lits.len() <= MAX_GATE && lits.iter().all(|l| l.len() >= 2)
@@ -192,6 +207,16 @@ fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
     // Characters are the bytes that do not continue a UTF-8 sequence.
     let chars = |l: &Vec<u8>| l.iter().filter(|&&b| (b as i8) >= -0x40).count();
     (lits.iter().map(chars).min().unwrap_or(0).min(3), std::cmp::Reverse(lits.len()))
+}
+
+/// Every usable required literal set of `hir`'s parts (of the whole, when it is not a
+/// concatenation): a match holds one literal of each.
+fn required_parts(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Capture(c) => required_parts(&c.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).collect(),
+        _ => required(hir).filter(|c| usable(c)).into_iter().collect(),
+    }
 }
 
 /// A set of literals one of which every match of `hir` contains, found structurally.
@@ -248,6 +273,7 @@ impl Matcher {
         let mut ungated = Vec::new();
         let mut gate_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut gate_owners: Vec<Vec<usize>> = Vec::new();
+
         for (i, r) in rules.iter().enumerate() {
             for hir in &r.parsed {
                 let hir = bounded(hir.clone());
@@ -255,11 +281,19 @@ impl Matcher {
                 let gate = gate_literals(&hir);
                 let k = patterns.len();
                 let side = gate.as_ref().map_or(Side::Inner, |g| g.1);
-                patterns.push(Pattern { hir, rule: i, max_len, side, compiled: OnceLock::new() });
                 let Some((lits, _)) = gate else {
+                    patterns.push(Pattern { hir, rule: i, max_len, side, also: Vec::new(), compiled: OnceLock::new() });
                     ungated.push(k);
                     continue;
                 };
+                // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
+                // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
+                let mut also: Vec<Vec<Vec<u8>>> = required_parts(&hir)
+                    .into_iter()
+                    .filter(|a| a.len() <= MAX_ALSO_LITERALS && !same_set(a, &lits))
+                    .collect();
+                also.sort_by_key(|a| std::cmp::Reverse(quality(a)));
+                also.truncate(MAX_ALSO);
                 for l in lits {
                     // A gate literal may also be a phrase; the automaton holds each string once,
                     // so the gate gets its own entry under a distinct key.
@@ -273,6 +307,11 @@ impl Matcher {
                         gate_owners[g].push(k);
                     }
                 }
+                let also = also
+                    .into_iter()
+                    .map(|set| set.iter().map(|l| memchr::memmem::Finder::new(l).into_owned()).collect())
+                    .collect();
+                patterns.push(Pattern { hir, rule: i, max_len, side, also, compiled: OnceLock::new() });
             }
         }
         // Standard semantics with overlapping search: rules of different categories may share
@@ -283,6 +322,7 @@ impl Matcher {
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(&texts)
             .expect("normalized phrases build an automaton");
+
         Matcher {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             automaton,
@@ -347,6 +387,13 @@ impl Matcher {
                     i += 1;
                 }
                 let pattern = &self.patterns[k];
+                // Every match lies inside the window and holds a literal of each further set,
+                // so a window missing one of them cannot match.
+                let window = &text.as_bytes()[s..e];
+                let holds = |set: &Vec<memchr::memmem::Finder<'static>>| set.iter().any(|f| f.find(window).is_some());
+                if !pattern.also.iter().all(holds) {
+                    continue;
+                }
                 let Some(re) = pattern.regex() else { continue };
                 let cache = caches[k].get_or_insert_with(|| re.create_cache());
                 let mut input = Input::new(text).range(s..e);
@@ -437,6 +484,7 @@ mod tests {
             "(拉|挂)(个|条)(横幅|条幅)",
             "欠(款)?\\d+(元|块)",
             "(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)",
+            "(你|您)的?(儿子|女儿)[\\p{Han}]{0,4}(学校|单位)",
         ];
         let texts = [
             "你再不还就等着坐牢吧,你们全家都判刑",
@@ -447,6 +495,7 @@ mod tests {
             "欠款3000元,欠50块,欠款元",
             "你的通讯录你看,您通讯录您,通讯录你",
             "没有任何匹配的短信内容",
+            "他儿子在学校,你女儿的单位,您儿子学校,你的女儿今天在单位,你儿子",
             "",
         ];
         let rules: Vec<Rule> = patterns
