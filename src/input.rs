@@ -53,6 +53,19 @@ pub struct LineError {
 /// assert_eq!(e.line, 4);
 /// ```
 pub fn parse_line(raw: &[u8], line: usize, format: InputFormat, max_bytes: usize) -> Result<Message, LineError> {
+    parse_record(raw, line, format, max_bytes, true)
+}
+
+/// [`parse_line`], optionally without keeping a JSONL object's other fields: a gateway's
+/// `classify` needs only `id` and `text`, and building the whole object as a map cost as much
+/// as classifying a typical message.
+pub(crate) fn parse_record(
+    raw: &[u8],
+    line: usize,
+    format: InputFormat,
+    max_bytes: usize,
+    keep_fields: bool,
+) -> Result<Message, LineError> {
     let err = |id, error: String| LineError { line, id, error };
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     let text = std::str::from_utf8(raw).map_err(|e| err(None, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
@@ -67,6 +80,22 @@ pub fn parse_line(raw: &[u8], line: usize, format: InputFormat, max_bytes: usize
             }
             Ok(Message { line, id: None, text: text.to_string(), fields: None })
         }
+        InputFormat::Jsonl if !keep_fields => {
+            if !text.trim_start().starts_with('{') {
+                // Checked first: serde would read `[1, "x"]` as the struct's fields in order.
+                serde_json::from_str::<serde::de::IgnoredAny>(text)
+                    .map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
+                return Err(err(None, "expected a JSON object with a \"text\" field".into()));
+            }
+            let r: IdText = serde_json::from_str(text)
+                .map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
+            let map: serde_json::Map<String, serde_json::Value> =
+                r.id.into_iter().map(|id| ("id".to_string(), id)).chain(r.text.map(|t| ("text".to_string(), t))).collect();
+            message_from_object(map, line, max_bytes).map(|mut m| {
+                m.fields = None;
+                m
+            })
+        }
         InputFormat::Jsonl => {
             let value: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
@@ -76,6 +105,20 @@ pub fn parse_line(raw: &[u8], line: usize, format: InputFormat, max_bytes: usize
             message_from_object(map, line, max_bytes)
         }
     }
+}
+
+/// The two fields `classify` reads from a JSONL object; the rest are skipped unparsed. A
+/// present `id` is kept as given, `null` included.
+#[derive(serde::Deserialize)]
+struct IdText {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    text: Option<serde_json::Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
 }
 
 /// Reads a message out of a JSON object with `text` and an optional `id`.
@@ -150,6 +193,28 @@ mod tests {
             let e = parse_line(raw, 7, InputFormat::Jsonl, 100).unwrap_err();
             assert_eq!(e.line, 7);
             assert!(e.error.contains(want), "{:?} -> {}", raw, e.error);
+        }
+    }
+
+    #[test]
+    fn lean_jsonl_parse_agrees_with_the_full_one() {
+        let cases = [
+            r#"{"id":"m1","text":"请及时还款","verdict":"none","tags":["a"]}"#,
+            r#"{"text":"再不还钱就上门","id":{"n":[1,2]}}"#,
+            r#"{"id":null,"text":"x"}"#,
+            r#"  {"text":"\u4f60\u597d\n"}"#,
+            r#"{"id":1}"#,
+            r#"{"text":5}"#,
+            "[1,2]",
+            "[1,2",
+            r#"{"text":"x""#,
+            r#""just a string""#,
+        ];
+        for raw in cases.map(str::as_bytes) {
+            let full = parse_line(raw, 3, InputFormat::Jsonl, 100).map(|m| (m.id, m.text));
+            let lean = parse_record(raw, 3, InputFormat::Jsonl, 100, false);
+            assert!(lean.as_ref().map_or(true, |m| m.fields.is_none()));
+            assert_eq!(lean.map(|m| (m.id, m.text)), full, "{}", String::from_utf8_lossy(raw));
         }
     }
 

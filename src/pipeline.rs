@@ -4,7 +4,7 @@
 //! caller's thread receives the results in order. Channels are bounded, so a 10 GB input runs
 //! in the same memory as a 10 MB one.
 
-use crate::input::{parse_line, read_line_bounded, InputFormat, LineError, Message};
+use crate::input::{parse_line, parse_record, read_line_bounded, InputFormat, LineError, Message};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +23,9 @@ pub struct BulkOptions {
     pub text_column: String,
     /// CSV: the column holding the id, if any.
     pub id_column: Option<String>,
+    /// JSONL: keep each object's other fields in [`Message::fields`] (what `eval` and `report`
+    /// read). Without them only `id` and `text` are parsed, which is much cheaper.
+    pub keep_fields: bool,
 }
 
 impl Default for BulkOptions {
@@ -33,6 +36,7 @@ impl Default for BulkOptions {
             max_bytes: crate::input::DEFAULT_MAX_BYTES,
             text_column: "text".into(),
             id_column: None,
+            keep_fields: true,
         }
     }
 }
@@ -105,7 +109,7 @@ where
                                         ),
                                     })
                                 } else {
-                                    parse_line(&bytes, line, opts.format, opts.max_bytes)
+                                    parse_record(&bytes, line, opts.format, opts.max_bytes, opts.keep_fields)
                                 }
                             }
                         })

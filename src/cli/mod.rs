@@ -84,6 +84,7 @@ impl RecordArgs {
             max_bytes: self.max_bytes,
             text_column: self.text_column.clone(),
             id_column: self.id_column.clone(),
+            keep_fields: defaults.keep_fields,
         }
     }
 }
