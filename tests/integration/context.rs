@@ -63,3 +63,13 @@ fn a_victim_or_relative_recounting_the_collectors_words_is_not_collection() {
     assert_eq!(verdict("今天收到这样一条短信：“你再不还钱，明天就去你单位找你领导”，大家帮我看看"), Verdict::None);
     assert_eq!(verdict("你再不还钱，明天就去你单位找你领导。"), Verdict::Threat);
 }
+
+#[test]
+fn scope_words_built_on_bu_do_not_negate_the_act_after_them() {
+    // 不限于 / 不定期 look like negators but announce the visit all the same.
+    assert_eq!(verdict("您已逾期60天,我司将采取包括但不限于上门走访、联系单位等措施。"), Verdict::Pressure);
+    assert_eq!(verdict("閣下欠款已逾期45日,本公司將不定期派員上門拜訪,請盡快處理。"), Verdict::Pressure);
+    // A real negator still removes it, and 不等于 stays a negation.
+    assert_eq!(verdict("您已逾期60天,我司不会上门走访,请尽快处理。"), Verdict::PoliteReminder);
+    assert_eq!(verdict("提醒:“逾期”不等于“坐牢”,民间借贷属于民事纠纷。"), Verdict::None);
+}
