@@ -73,3 +73,11 @@ fn scope_words_built_on_bu_do_not_negate_the_act_after_them() {
     assert_eq!(verdict("您已逾期60天,我司不会上门走访,请尽快处理。"), Verdict::PoliteReminder);
     assert_eq!(verdict("提醒:“逾期”不等于“坐牢”,民间借贷属于民事纠纷。"), Verdict::None);
 }
+
+#[test]
+fn traditional_forms_outside_the_one_to_one_table_are_folded() {
+    // 著 (等著, 看著辦) and 妳 had no Simplified fold, so these read as nothing at all.
+    assert_eq!(verdict("你就等著吧,看著辦。"), Verdict::Threat);
+    assert_eq!(verdict("妳再不還錢,我們就去妳公司找妳主管。"), Verdict::Threat);
+    assert_eq!(verdict("妳甚麼時候有空?上次跟妳借的錢,我下週就還妳,等著我喔。"), Verdict::None);
+}
