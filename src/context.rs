@@ -11,6 +11,8 @@ use regex::Regex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Word {
     Negator,
+    /// A promise's negator (`不会`, `承诺不`): it reaches the rest of the clause.
+    StrongNegator,
     NonNegator,
     Condition,
 }
@@ -37,6 +39,7 @@ pub(crate) struct Context {
     kinds: Vec<Word>,
     consequences: AhoCorasick,
     window: usize,
+    strong_window: usize,
     inline: Option<Regex>,
     line_label: Regex,
     header: Regex,
@@ -50,9 +53,13 @@ impl Context {
     pub fn new(w: &ContextWords) -> Context {
         let mut pats = Vec::new();
         let mut kinds = Vec::new();
-        for (list, kind) in
-            [(&w.negators, Word::Negator), (&w.non_negators, Word::NonNegator), (&w.conditions, Word::Condition)]
-        {
+        // Strong negators come first: a word listed both ways ("不会") is strong.
+        for (list, kind) in [
+            (&w.strong_negators, Word::StrongNegator),
+            (&w.negators, Word::Negator),
+            (&w.non_negators, Word::NonNegator),
+            (&w.conditions, Word::Condition),
+        ] {
             for p in list {
                 pats.push(crate::normalize(p).text);
                 kinds.push(kind);
@@ -85,6 +92,7 @@ impl Context {
             kinds,
             consequences,
             window: if w.negation_window == 0 { 6 } else { w.negation_window },
+            strong_window: w.strong_negation_window.max(w.negation_window),
             inline,
             line_label,
             header,
@@ -109,17 +117,38 @@ impl Context {
     ///
     /// The nearest relevant word decides: a condition on the debtor ("不还") or a look-alike
     /// ("不排除") means the phrase is asserted; so does a consequence marker ("就", "否则")
-    /// between the negator and the phrase.
+    /// between the negator and the phrase. A promise's negator ("我们承诺不会把您的借款信息告诉
+    ///您的家人") reaches `strong_negation_window` characters instead of `negation_window`.
     pub fn negated(&self, norm: &Normalized, marks: &[Mark], hit_start: usize) -> bool {
         let clause = norm.clause_start(hit_start);
-        let Some(m) = marks.iter().rev().find(|m| m.end <= hit_start && m.start >= clause) else {
+        // Punctuation is dropped before matching, so a word may straddle the clause break
+        // ("我司承诺：不会联系"): what reaches into the clause still counts.
+        let Some(m) = marks.iter().rev().find(|m| m.end <= hit_start && m.end > clause) else {
             return false;
         };
-        if m.word != Word::Negator {
-            return false;
+        let reaches = |m: &Mark, window: usize| {
+            let gap = &norm.text[m.end..hit_start];
+            gap.chars().count() <= window && self.consequences.find(gap).is_none()
+        };
+        match m.word {
+            Word::Negator => reaches(m, self.window),
+            Word::StrongNegator => reaches(m, self.strong_window),
+            // A promise covers the words inside its scope too, a look-alike or a second
+            // negator among them ("绝不会在未经您同意的情况下联系"), but not a condition on the
+            // debtor ("不会…不还就").
+            Word::NonNegator | Word::Condition => {
+                let mut inner = marks.iter().rev().filter(|x| x.end <= hit_start && x.end > clause);
+                inner
+                    .try_fold((), |(), x| match x.word {
+                        Word::Condition => Err(None),
+                        Word::StrongNegator => Err(Some(x)),
+                        _ => Ok(()),
+                    })
+                    .err()
+                    .flatten()
+                    .is_some_and(|x| m.word == Word::NonNegator && reaches(x, self.strong_window))
+            }
         }
-        let gap = &norm.text[m.end..hit_start];
-        gap.chars().count() <= self.window && self.consequences.find(gap).is_none()
     }
 
     /// The turns of a transcript, in order; empty when the text has no speaker labels.
@@ -296,6 +325,16 @@ mod tests {
     fn condition_on_the_debtor_is_not_negation() {
         assert!(!negated_at("不还钱就上门找你", "上门"));
         assert!(!negated_at("再不处理明天上门", "上门"));
+    }
+
+    #[test]
+    fn a_promise_reaches_further_than_a_bare_negator() {
+        assert!(negated_at("我们承诺不会把您的借款信息告诉您的家人", "告诉"));
+        assert!(negated_at("我们保证不会将您的欠款情况透露给您的同事", "透露"));
+        assert!(!negated_at("不还的话我们就上门找你", "上门"));
+        assert!(!negated_at("我们不会再给你任何宽限,明天上门找你", "上门"));
+        assert!(negated_at("我司承诺：不会联系您的家人", "联系"));
+        assert!(negated_at("本平台绝不会在未经您同意的情况下联系您的紧急联系人", "联系您"));
     }
 
     #[test]

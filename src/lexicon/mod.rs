@@ -102,6 +102,10 @@ pub struct ContextWords {
     pub consequence_markers: Vec<String>,
     /// How many characters may stand between a negator and the phrase it negates.
     pub negation_window: usize,
+    /// Negators of a promise (`不会`, `承诺不`, `绝不`) whose scope runs further through the clause.
+    pub strong_negators: Vec<String>,
+    /// How many characters a strong negator reaches (the rest of the clause, up to this).
+    pub strong_negation_window: usize,
     /// Turn labels of the collector's side.
     pub collector_speakers: Vec<String>,
     /// Turn labels of everyone else.
@@ -120,6 +124,10 @@ impl ContextWords {
         self.consequence_markers.extend(other.consequence_markers);
         if other.negation_window > 0 {
             self.negation_window = other.negation_window;
+        }
+        self.strong_negators.extend(other.strong_negators);
+        if other.strong_negation_window > 0 {
+            self.strong_negation_window = other.strong_negation_window;
         }
         self.collector_speakers.extend(other.collector_speakers);
         self.other_speakers.extend(other.other_speakers);

@@ -103,6 +103,10 @@ struct RawContext {
     #[serde(default)]
     negation_window: usize,
     #[serde(default)]
+    strong_negators: Vec<String>,
+    #[serde(default)]
+    strong_negation_window: usize,
+    #[serde(default)]
     collector_speakers: Vec<String>,
     #[serde(default)]
     other_speakers: Vec<String>,
@@ -120,6 +124,8 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         conditions: raw.conditions,
         consequence_markers: raw.consequence_markers,
         negation_window: raw.negation_window,
+        strong_negators: raw.strong_negators,
+        strong_negation_window: raw.strong_negation_window,
         collector_speakers: raw.collector_speakers,
         other_speakers: raw.other_speakers,
         quote_pairs: raw.quote_pairs,

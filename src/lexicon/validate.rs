@@ -188,6 +188,7 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
     };
     let lists = [
         ("negators", &ctx.negators),
+        ("strong_negators", &ctx.strong_negators),
         ("non_negators", &ctx.non_negators),
         ("conditions", &ctx.conditions),
         ("consequence_markers", &ctx.consequence_markers),

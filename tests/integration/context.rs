@@ -81,3 +81,17 @@ fn traditional_forms_outside_the_one_to_one_table_are_folded() {
     assert_eq!(verdict("妳再不還錢,我們就去妳公司找妳主管。"), Verdict::Threat);
     assert_eq!(verdict("妳甚麼時候有空?上次跟妳借的錢,我下週就還妳,等著我喔。"), Verdict::None);
 }
+
+#[test]
+fn a_promise_not_to_tell_reaches_past_the_six_character_window() {
+    // The negator stands seven or more characters before the phrase it negates.
+    assert_eq!(verdict("我们承诺不会把您的借款信息告诉您的家人,请您按时还款。"), Verdict::PoliteReminder);
+    assert_eq!(
+        verdict("您的借款已逾期5天,请放心,我们保证不会将您的欠款情况透露给您的同事和领导,请尽快还款。"),
+        Verdict::PoliteReminder
+    );
+    // A condition on the debtor, or a new clause, still asserts the threat.
+    assert_eq!(verdict("不还的话我们就上门找你。"), Verdict::Threat);
+    assert_eq!(verdict("我们不会再给你任何宽限,明天上门找你。"), Verdict::Threat);
+    assert_eq!(verdict("我们不会等了,三天内不还就把你的借款信息告诉你的家人。"), Verdict::Threat);
+}
