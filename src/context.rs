@@ -46,6 +46,10 @@ pub(crate) struct Context {
     collector_words: SpeakerWords,
     other_words: SpeakerWords,
     field_words: Vec<String>,
+    qa_words: SpeakerWords,
+    adviser_words: SpeakerWords,
+    /// Inline Q&A labels, which may carry a name before them ("张律师解答:").
+    qa_inline: Option<Regex>,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -71,7 +75,7 @@ impl Context {
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
             |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
-        let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).collect();
+        let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).chain(&w.qa_labels).collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
         let inline = (!labels.is_empty()).then(|| {
@@ -86,6 +90,13 @@ impl Context {
         let line_label =
             Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]")
                 .expect("line label regex");
+        let qa_inline = (!w.qa_labels.is_empty()).then(|| {
+            let mut qa: Vec<&String> = w.qa_labels.iter().collect();
+            qa.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
+            let alt = qa.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
+            Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"))
+                .expect("Q&A label regex")
+        });
         let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
             words,
@@ -99,6 +110,9 @@ impl Context {
             collector_words: SpeakerWords::new(norm(&w.collector_speakers)),
             other_words: SpeakerWords::new(norm(&w.other_speakers)),
             field_words: norm(&w.field_labels),
+            qa_words: SpeakerWords::new(norm(&w.qa_labels)),
+            adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
+            qa_inline,
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -167,6 +181,14 @@ impl Context {
         if let Some(re) = &self.inline {
             found.extend(re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())));
         }
+        if let Some(re) = &self.qa_inline {
+            for c in re.captures_iter(input) {
+                let g = c.get(1).expect("label");
+                if !found.iter().any(|&(s, _)| s == g.start()) {
+                    found.push((g.start(), g.as_str()));
+                }
+            }
+        }
         if input.contains('\n') {
             for c in self.line_label.captures_iter(input) {
                 let g = c.get(1).expect("label");
@@ -179,6 +201,8 @@ impl Context {
             return Vec::new();
         }
         found.sort_by_key(|&(s, _)| s);
+        // Overlapping finds ("律师回答:" found whole and as "律师"): keep the first, longest.
+        found.dedup_by(|b, a| b.0 < a.0 + a.1.len());
         let roles: Vec<(String, Option<bool>)> = {
             let mut letters: Vec<(String, bool)> = Vec::new();
             for c in self.header.captures_iter(input) {
@@ -196,6 +220,21 @@ impl Context {
                 })
                 .collect()
         };
+        // A Q&A page ("网友提问: … 律师回答: 催收不能…") is advice about collection: the asker
+        // and the adviser are both outside it, though "律师" alone would name a collection firm.
+        let qa = roles.iter().any(|(n, _)| self.qa_words.name(n));
+        let roles: Vec<(String, Option<bool>)> = if qa {
+            roles
+                .into_iter()
+                .map(|(n, r)| {
+                    let outside = self.qa_words.name(&n) || self.adviser_words.name(&n);
+                    let r = if outside { Some(false) } else { r };
+                    (n, r)
+                })
+                .collect()
+        } else {
+            roles
+        };
         // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
         // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
@@ -212,7 +251,7 @@ impl Context {
             .zip(&found)
             .zip(&roles)
             .map(|((&k, &(start, label)), (_, r))| {
-                if !k || collector_any || *r != Some(false) {
+                if !k || collector_any || qa || *r != Some(false) {
                     return k;
                 }
                 let rest = &input[start + label.len()..];

@@ -114,6 +114,11 @@ pub struct ContextWords {
     pub quote_pairs: Vec<(String, String)>,
     /// Words that make a `label:` at a line start a field name rather than a speaker.
     pub field_labels: Vec<String>,
+    /// Asker and answer labels of a Q&A page (`网友提问`, `问`, `律师回答`, `答`).
+    pub qa_labels: Vec<String>,
+    /// Labels of someone advising about collection (`律师`, `法律顾问`): on a Q&A page they are
+    /// not the collector, though a collection law firm's own message still is.
+    pub adviser_speakers: Vec<String>,
 }
 
 impl ContextWords {
@@ -133,6 +138,8 @@ impl ContextWords {
         self.other_speakers.extend(other.other_speakers);
         self.quote_pairs.extend(other.quote_pairs);
         self.field_labels.extend(other.field_labels);
+        self.qa_labels.extend(other.qa_labels);
+        self.adviser_speakers.extend(other.adviser_speakers);
     }
 }
 

@@ -114,6 +114,10 @@ struct RawContext {
     quote_pairs: Vec<(String, String)>,
     #[serde(default)]
     field_labels: Vec<String>,
+    #[serde(default)]
+    qa_labels: Vec<String>,
+    #[serde(default)]
+    adviser_speakers: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -130,6 +134,8 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         other_speakers: raw.other_speakers,
         quote_pairs: raw.quote_pairs,
         field_labels: raw.field_labels,
+        qa_labels: raw.qa_labels,
+        adviser_speakers: raw.adviser_speakers,
     })
 }
 

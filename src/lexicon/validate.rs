@@ -194,6 +194,8 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
         ("consequence_markers", &ctx.consequence_markers),
         ("collector_speakers", &ctx.collector_speakers),
         ("other_speakers", &ctx.other_speakers),
+        ("qa_labels", &ctx.qa_labels),
+        ("adviser_speakers", &ctx.adviser_speakers),
     ];
     for (name, list) in lists {
         if list.iter().any(|w| crate::normalize(w).text.is_empty()) {

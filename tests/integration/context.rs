@@ -95,3 +95,14 @@ fn a_promise_not_to_tell_reaches_past_the_six_character_window() {
     assert_eq!(verdict("我们不会再给你任何宽限,明天上门找你。"), Verdict::Threat);
     assert_eq!(verdict("我们不会等了,三天内不还就把你的借款信息告诉你的家人。"), Verdict::Threat);
 }
+
+#[test]
+fn a_lawyer_answering_a_question_is_not_a_collection_law_firm() {
+    // "律师" names a collection law firm, but under an asker's label it is an adviser.
+    assert_eq!(verdict("问：网贷逾期三个月，催收说要去我家里找我父母。\n律师：上门找你父母属于软暴力，可以报警。"), Verdict::None);
+    assert_eq!(verdict("提問：收數公司話要上門搵我屋企人\n律師回答：收數公司上門搵你屋企人係唔合法嘅。"), Verdict::None);
+    // The same lawyer's label with no question is still the collector speaking.
+    assert_eq!(verdict("律师:您好,您的欠款已逾期90天,再不还就去你单位找你领导。"), Verdict::Threat);
+    let firm = "XX律师事务所:您的欠款已逾期90天,如再不处理,我们将上门走访并联系你单位领导。";
+    assert_eq!(verdict(firm), Verdict::Pressure);
+}
