@@ -20,7 +20,6 @@ enum Word {
 /// A negation-relevant word found in the normalized text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mark {
-    start: usize,
     end: usize,
     word: Word,
 }
@@ -50,6 +49,11 @@ pub(crate) struct Context {
     adviser_words: SpeakerWords,
     /// Inline Q&A labels, which may carry a name before them ("张律师解答:").
     qa_inline: Option<Regex>,
+    anonymous: Vec<String>,
+    /// Inline anonymous labels ("。A:", " 甲："), counted only when two of them speak.
+    anonymous_inline: Option<Regex>,
+    collector_turn_words: AhoCorasick,
+    debtor_turn_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -97,6 +101,26 @@ impl Context {
             Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"))
                 .expect("Q&A label regex")
         });
+        let anonymous = norm(&w.anonymous_speakers);
+        let anonymous_inline = {
+            let mut alt: Vec<String> = Vec::new();
+            for l in w.anonymous_speakers.iter().filter(|l| !l.chars().all(|c| c.is_ascii_digit())) {
+                alt.push(regex::escape(l));
+                if l.to_ascii_uppercase() != *l {
+                    alt.push(regex::escape(&l.to_ascii_uppercase()));
+                }
+            }
+            (!alt.is_empty()).then(|| {
+                Regex::new(&format!(
+                    r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({})[】\]]?[ \t\u{{3000}}]*[:：]",
+                    alt.join("|")
+                ))
+                .expect("anonymous label regex")
+            })
+        };
+        let turn_words = |l: &Vec<String>| {
+            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(norm(l)).expect("turn words")
+        };
         let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
             words,
@@ -113,6 +137,10 @@ impl Context {
             qa_words: SpeakerWords::new(norm(&w.qa_labels)),
             adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
             qa_inline,
+            anonymous,
+            anonymous_inline,
+            collector_turn_words: turn_words(&w.collector_turn_words),
+            debtor_turn_words: turn_words(&w.debtor_turn_words),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -121,7 +149,6 @@ impl Context {
     pub fn marks(&self, text: &str, out: &mut Vec<Mark>) {
         out.clear();
         out.extend(self.words.find_iter(text).map(|m| Mark {
-            start: m.start(),
             end: m.end(),
             word: self.kinds[m.pattern().as_usize()],
         }));
@@ -189,6 +216,18 @@ impl Context {
                 }
             }
         }
+        if let Some(re) = &self.anonymous_inline {
+            let anon: Vec<(usize, &str)> = re
+                .captures_iter(input)
+                .map(|c| c.get(1).expect("label"))
+                .filter(|g| !found.iter().any(|&(s, _)| s == g.start()))
+                .map(|g| (g.start(), g.as_str()))
+                .collect();
+            let distinct: std::collections::HashSet<String> = anon.iter().map(|(_, l)| l.to_lowercase()).collect();
+            if distinct.len() >= 2 {
+                found.extend(anon);
+            }
+        }
         if input.contains('\n') {
             for c in self.line_label.captures_iter(input) {
                 let g = c.get(1).expect("label");
@@ -235,12 +274,27 @@ impl Context {
         } else {
             roles
         };
+        // Anonymous speakers ("A:"/"B:", "甲:"/"乙:", "男:"/"女:", "1:"/"2:"; "1:30" is a time)
+        // with no role from a header take it from what they say.
+        let anon: Vec<bool> = found
+            .iter()
+            .zip(&roles)
+            .map(|(&(start, label), (n, _))| {
+                self.anonymous.iter().any(|a| a == n)
+                    && !(n.bytes().all(|b| b.is_ascii_digit())
+                        && input[start + label.len()..]
+                            .trim_start_matches([':', '：', ' '])
+                            .starts_with(|c: char| c.is_ascii_digit()))
+            })
+            .collect();
+        let roles = self.infer_anonymous(input, &found, &anon, roles);
         // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
         // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
             .iter()
-            .map(|(n, _)| {
-                !n.bytes().all(|b| b.is_ascii_digit()) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
+            .zip(&anon)
+            .map(|((n, _), &a)| {
+                (a || !n.bytes().all(|b| b.is_ascii_digit())) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
             })
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a
@@ -279,6 +333,46 @@ impl Context {
             })
             .collect();
         turns
+    }
+
+    /// Gives anonymous speakers with no role a role from their turns: when two or more of them
+    /// speak, the one whose turns carry the most collector words (`你的借款`, `再不还`) net of
+    /// debtor words (`我没钱`, `你们别打了`), strictly ahead of the others, is the collector and
+    /// the others are not; with no clear lead the roles stay unknown.
+    fn infer_anonymous(
+        &self,
+        input: &str,
+        found: &[(usize, &str)],
+        anon: &[bool],
+        mut roles: Vec<(String, Option<bool>)>,
+    ) -> Vec<(String, Option<bool>)> {
+        let mut scores: Vec<(String, i32)> = Vec::new();
+        for (i, &(start, label)) in found.iter().enumerate() {
+            if !anon[i] || roles[i].1.is_some() {
+                continue;
+            }
+            let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
+            let text = crate::normalize(&input[start + label.len()..end]).text;
+            let score = self.collector_turn_words.find_iter(&text).count() as i32
+                - self.debtor_turn_words.find_iter(&text).count() as i32;
+            match scores.iter_mut().find(|(n, _)| *n == roles[i].0) {
+                Some((_, s)) => *s += score,
+                None => scores.push((roles[i].0.clone(), score)),
+            }
+        }
+        if scores.len() < 2 {
+            return roles;
+        }
+        scores.sort_by_key(|&(_, s)| std::cmp::Reverse(s));
+        if scores[0].1 <= 0 || scores[0].1 == scores[1].1 {
+            return roles;
+        }
+        for (i, (n, r)) in roles.iter_mut().enumerate() {
+            if anon[i] && r.is_none() {
+                *r = Some(*n == scores[0].0);
+            }
+        }
+        roles
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
@@ -379,6 +473,14 @@ mod tests {
     #[test]
     fn negation_stops_at_the_clause() {
         assert!(!negated_at("我们不会打电话,明天上门", "上门"));
+    }
+
+    #[test]
+    fn numbered_speakers_are_told_apart_and_times_are_not_speakers() {
+        let c = ctx();
+        let t = c.turns("1：你在我们平台的借款已逾期，今天必须处理。\n2：我没钱，别打了。\n1：那你看着办。");
+        assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false, true]);
+        assert!(c.turns("会议纪要\n1:30 开会讨论\n2:00 结束").is_empty());
     }
 
     #[test]

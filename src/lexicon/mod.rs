@@ -119,6 +119,13 @@ pub struct ContextWords {
     /// Labels of someone advising about collection (`律师`, `法律顾问`): on a Q&A page they are
     /// not the collector, though a collection law firm's own message still is.
     pub adviser_speakers: Vec<String>,
+    /// Labels that name no role (`A`, `甲`, `男`, `1`): a header gives their roles, or the
+    /// content of their turns does.
+    pub anonymous_speakers: Vec<String>,
+    /// Words of a collector's turn (`你的借款`, `再不还`), read to tell anonymous speakers apart.
+    pub collector_turn_words: Vec<String>,
+    /// Words of a debtor's turn (`我没钱`, `你们别打了`).
+    pub debtor_turn_words: Vec<String>,
 }
 
 impl ContextWords {
@@ -140,6 +147,9 @@ impl ContextWords {
         self.field_labels.extend(other.field_labels);
         self.qa_labels.extend(other.qa_labels);
         self.adviser_speakers.extend(other.adviser_speakers);
+        self.anonymous_speakers.extend(other.anonymous_speakers);
+        self.collector_turn_words.extend(other.collector_turn_words);
+        self.debtor_turn_words.extend(other.debtor_turn_words);
     }
 }
 

@@ -118,6 +118,12 @@ struct RawContext {
     qa_labels: Vec<String>,
     #[serde(default)]
     adviser_speakers: Vec<String>,
+    #[serde(default)]
+    anonymous_speakers: Vec<String>,
+    #[serde(default)]
+    collector_turn_words: Vec<String>,
+    #[serde(default)]
+    debtor_turn_words: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -136,6 +142,9 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         field_labels: raw.field_labels,
         qa_labels: raw.qa_labels,
         adviser_speakers: raw.adviser_speakers,
+        anonymous_speakers: raw.anonymous_speakers,
+        collector_turn_words: raw.collector_turn_words,
+        debtor_turn_words: raw.debtor_turn_words,
     })
 }
 

@@ -196,6 +196,9 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
         ("other_speakers", &ctx.other_speakers),
         ("qa_labels", &ctx.qa_labels),
         ("adviser_speakers", &ctx.adviser_speakers),
+        ("anonymous_speakers", &ctx.anonymous_speakers),
+        ("collector_turn_words", &ctx.collector_turn_words),
+        ("debtor_turn_words", &ctx.debtor_turn_words),
     ];
     for (name, list) in lists {
         if list.iter().any(|w| crate::normalize(w).text.is_empty()) {

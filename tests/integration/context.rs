@@ -106,3 +106,20 @@ fn a_lawyer_answering_a_question_is_not_a_collection_law_firm() {
     let firm = "XX律师事务所:您的欠款已逾期90天,如再不处理,我们将上门走访并联系你单位领导。";
     assert_eq!(verdict(firm), Verdict::Pressure);
 }
+
+#[test]
+fn anonymous_speakers_take_their_roles_from_a_header_or_from_what_they_say() {
+    // A header names the roles, on one line with the turns.
+    let header = "A为催收员,B为借款人。A:你好,你的借款逾期了,请尽快还款。B:我没钱,你们再打电话我就去你们公司闹!";
+    assert_eq!(verdict(header), Verdict::PoliteReminder);
+    // No header: the side that asks for the money is the collector, the side that says
+    // "我没钱 / 你们别打了" is not; before, neither side's turns counted.
+    let collector_threatens = "甲：你欠的钱什么时候还？再不还就去你家找你爸妈。\n乙：我下个月一定还，你们别打了。";
+    assert_eq!(verdict(collector_threatens), Verdict::Threat);
+    let c = C.classify(collector_threatens);
+    assert!(c.citations.iter().all(|c| c.speaker.as_deref() == Some("甲")), "{:?}", c.citations);
+    let debtor_threatens = "A：你的借款逾期了，请尽快还款，有困难可以申请分期。\nB：你们再打电话我就去你们公司闹！";
+    assert_eq!(verdict(debtor_threatens), Verdict::PoliteReminder);
+    // Nothing about a debt on either side: no collector, nothing counts.
+    assert_eq!(verdict("A：明天几点去看房？\nB：下午三点吧，去你单位找你。"), Verdict::None);
+}
