@@ -123,3 +123,15 @@ fn anonymous_speakers_take_their_roles_from_a_header_or_from_what_they_say() {
     // Nothing about a debt on either side: no collector, nothing counts.
     assert_eq!(verdict("A：明天几点去看房？\nB：下午三点吧，去你单位找你。"), Verdict::None);
 }
+
+#[test]
+fn a_debtor_recounting_what_the_collector_told_them_is_a_report() {
+    // "催收跟我说 / 催收给我打电话,说": the words belong to the collector, the message to the debtor.
+    assert_eq!(verdict("催收跟我说再不还就起诉我,还要通知我单位,这是真的吗"), Verdict::None);
+    assert_eq!(verdict("昨天催收给我打电话,说今天不还就去我家,我要不要报警"), Verdict::None);
+    // The same words said to the debtor are collection.
+    assert_ne!(verdict("再不还就起诉你,还要通知你单位。"), Verdict::None);
+    // A collector who quotes the family, or swears to keep its word, is still collecting.
+    assert_eq!(verdict("你家人他们跟我说会帮你还,今天再不还我们就去你单位找你领导。"), Verdict::Threat);
+    assert_eq!(verdict("我们说到做到,不还就上门找你。"), Verdict::Threat);
+}
