@@ -79,7 +79,8 @@ impl Context {
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
             |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
-        let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).chain(&w.qa_labels).collect();
+        let mut labels: Vec<&String> =
+            w.collector_speakers.iter().chain(&w.other_speakers).chain(&w.qa_labels).collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
         let inline = (!labels.is_empty()).then(|| {
@@ -98,8 +99,10 @@ impl Context {
             let mut qa: Vec<&String> = w.qa_labels.iter().collect();
             qa.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
             let alt = qa.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
-            Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"))
-                .expect("Q&A label regex")
+            Regex::new(&format!(
+                r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"
+            ))
+            .expect("Q&A label regex")
         });
         let anonymous = norm(&w.anonymous_speakers);
         let anonymous_inline = {
@@ -148,10 +151,7 @@ impl Context {
     /// Negators, non-negators and conditions in the normalized text.
     pub fn marks(&self, text: &str, out: &mut Vec<Mark>) {
         out.clear();
-        out.extend(self.words.find_iter(text).map(|m| Mark {
-            end: m.end(),
-            word: self.kinds[m.pattern().as_usize()],
-        }));
+        out.extend(self.words.find_iter(text).map(|m| Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] }));
     }
 
     /// True when a negator in the same clause, close before the hit, negates it.
@@ -294,7 +294,8 @@ impl Context {
             .iter()
             .zip(&anon)
             .map(|((n, _), &a)| {
-                (a || !n.bytes().all(|b| b.is_ascii_digit())) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
+                (a || !n.bytes().all(|b| b.is_ascii_digit()))
+                    && !self.field_words.iter().any(|f| n.contains(f.as_str()))
             })
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a

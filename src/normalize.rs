@@ -376,9 +376,15 @@ mod tests {
     #[test]
     fn text_only_pass_folds_exactly_like_the_full_one() {
         let mut text = String::new();
-        for input in
-            ["聯繫ＴＸＬ 通 讯 录,上*门", "1,280.00元 18:00前。還款", "ÀÉ İstanbul ß", "甚麼甚", "逾‍期😡！\r\n明天", "", "㐀鿿ꀀ"]
-        {
+        for input in [
+            "聯繫ＴＸＬ 通 讯 录,上*门",
+            "1,280.00元 18:00前。還款",
+            "ÀÉ İstanbul ß",
+            "甚麼甚",
+            "逾‍期😡！\r\n明天",
+            "",
+            "㐀鿿ꀀ",
+        ] {
             normalize_text_into(input, &mut text);
             assert_eq!(text, normalize(input).text, "{input:?}");
         }

@@ -48,9 +48,13 @@ fn debt_details_to_a_third_party_are_disclosure_but_a_bare_callback_request_is_p
 
 #[test]
 fn a_form_line_naming_the_borrower_is_a_field_not_the_borrower_speaking() {
-    let notice = "借款人：王强\n欠款金额：5,600元\n您已逾期45天，今日18点前不还款，我们将上门拜访您的家人并告知您单位领导。";
+    let notice =
+        "借款人：王强\n欠款金额：5,600元\n您已逾期45天，今日18点前不还款，我们将上门拜访您的家人并告知您单位领导。";
     assert_eq!(verdict(notice), Verdict::Threat);
-    assert_eq!(verdict("借款人：李娜\n您的借款已逾期10天，请尽快还款，如有困难可联系客服申请分期。"), Verdict::PoliteReminder);
+    assert_eq!(
+        verdict("借款人：李娜\n您的借款已逾期10天，请尽快还款，如有困难可联系客服申请分期。"),
+        Verdict::PoliteReminder
+    );
     // A real turn by the borrower still does not count as the collector's.
     let turn = "催收员:您好,您的借款已逾期3天,请尽快还款。\n借款人:你们再打电话我就报警,去你们公司闹!";
     assert_eq!(verdict(turn), Verdict::PoliteReminder);
@@ -58,7 +62,10 @@ fn a_form_line_naming_the_borrower_is_a_field_not_the_borrower_speaking() {
 
 #[test]
 fn a_victim_or_relative_recounting_the_collectors_words_is_not_collection() {
-    assert_eq!(verdict("我妈今天接到一个陌生电话，对方说我欠了他们平台八千块不还，让她帮我还，我该怎么跟我妈解释"), Verdict::None);
+    assert_eq!(
+        verdict("我妈今天接到一个陌生电话，对方说我欠了他们平台八千块不还，让她帮我还，我该怎么跟我妈解释"),
+        Verdict::None
+    );
     assert_eq!(verdict("儿子，今天有人打电话给我说你欠了网贷不还，再不还就去你单位找你，是真的吗？"), Verdict::None);
     assert_eq!(verdict("今天收到这样一条短信：“你再不还钱，明天就去你单位找你领导”，大家帮我看看"), Verdict::None);
     assert_eq!(verdict("你再不还钱，明天就去你单位找你领导。"), Verdict::Threat);
@@ -99,8 +106,14 @@ fn a_promise_not_to_tell_reaches_past_the_six_character_window() {
 #[test]
 fn a_lawyer_answering_a_question_is_not_a_collection_law_firm() {
     // "律师" names a collection law firm, but under an asker's label it is an adviser.
-    assert_eq!(verdict("问：网贷逾期三个月，催收说要去我家里找我父母。\n律师：上门找你父母属于软暴力，可以报警。"), Verdict::None);
-    assert_eq!(verdict("提問：收數公司話要上門搵我屋企人\n律師回答：收數公司上門搵你屋企人係唔合法嘅。"), Verdict::None);
+    assert_eq!(
+        verdict("问：网贷逾期三个月，催收说要去我家里找我父母。\n律师：上门找你父母属于软暴力，可以报警。"),
+        Verdict::None
+    );
+    assert_eq!(
+        verdict("提問：收數公司話要上門搵我屋企人\n律師回答：收數公司上門搵你屋企人係唔合法嘅。"),
+        Verdict::None
+    );
     // The same lawyer's label with no question is still the collector speaking.
     assert_eq!(verdict("律师:您好,您的欠款已逾期90天,再不还就去你单位找你领导。"), Verdict::Threat);
     let firm = "XX律师事务所:您的欠款已逾期90天,如再不处理,我们将上门走访并联系你单位领导。";
