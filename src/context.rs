@@ -11,6 +11,8 @@ use regex::Regex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Word {
     Negator,
+    /// A promise's negator (`不会`, `承诺不`): it reaches the rest of the clause.
+    StrongNegator,
     NonNegator,
     Condition,
 }
@@ -18,7 +20,6 @@ enum Word {
 /// A negation-relevant word found in the normalized text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mark {
-    start: usize,
     end: usize,
     word: Word,
 }
@@ -37,12 +38,22 @@ pub(crate) struct Context {
     kinds: Vec<Word>,
     consequences: AhoCorasick,
     window: usize,
+    strong_window: usize,
     inline: Option<Regex>,
     line_label: Regex,
     header: Regex,
     collector_words: SpeakerWords,
     other_words: SpeakerWords,
     field_words: Vec<String>,
+    qa_words: SpeakerWords,
+    adviser_words: SpeakerWords,
+    /// Inline Q&A labels, which may carry a name before them ("张律师解答:").
+    qa_inline: Option<Regex>,
+    anonymous: Vec<String>,
+    /// Inline anonymous labels ("。A:", " 甲："), counted only when two of them speak.
+    anonymous_inline: Option<Regex>,
+    collector_turn_words: AhoCorasick,
+    debtor_turn_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -50,9 +61,13 @@ impl Context {
     pub fn new(w: &ContextWords) -> Context {
         let mut pats = Vec::new();
         let mut kinds = Vec::new();
-        for (list, kind) in
-            [(&w.negators, Word::Negator), (&w.non_negators, Word::NonNegator), (&w.conditions, Word::Condition)]
-        {
+        // Strong negators come first: a word listed both ways ("不会") is strong.
+        for (list, kind) in [
+            (&w.strong_negators, Word::StrongNegator),
+            (&w.negators, Word::Negator),
+            (&w.non_negators, Word::NonNegator),
+            (&w.conditions, Word::Condition),
+        ] {
             for p in list {
                 pats.push(crate::normalize(p).text);
                 kinds.push(kind);
@@ -64,7 +79,8 @@ impl Context {
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
             |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
-        let mut labels: Vec<&String> = w.collector_speakers.iter().chain(&w.other_speakers).collect();
+        let mut labels: Vec<&String> =
+            w.collector_speakers.iter().chain(&w.other_speakers).chain(&w.qa_labels).collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
         let inline = (!labels.is_empty()).then(|| {
@@ -79,18 +95,55 @@ impl Context {
         let line_label =
             Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]")
                 .expect("line label regex");
+        let qa_inline = (!w.qa_labels.is_empty()).then(|| {
+            let mut qa: Vec<&String> = w.qa_labels.iter().collect();
+            qa.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
+            let alt = qa.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
+            Regex::new(&format!(
+                r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"
+            ))
+            .expect("Q&A label regex")
+        });
+        let anonymous = norm(&w.anonymous_speakers);
+        let anonymous_inline = {
+            let mut alt: Vec<String> = Vec::new();
+            for l in w.anonymous_speakers.iter().filter(|l| !l.chars().all(|c| c.is_ascii_digit())) {
+                alt.push(regex::escape(l));
+                if l.to_ascii_uppercase() != *l {
+                    alt.push(regex::escape(&l.to_ascii_uppercase()));
+                }
+            }
+            (!alt.is_empty()).then(|| {
+                Regex::new(&format!(
+                    r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({})[】\]]?[ \t\u{{3000}}]*[:：]",
+                    alt.join("|")
+                ))
+                .expect("anonymous label regex")
+            })
+        };
+        let turn_words = |l: &Vec<String>| {
+            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(norm(l)).expect("turn words")
+        };
         let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
             words,
             kinds,
             consequences,
             window: if w.negation_window == 0 { 6 } else { w.negation_window },
+            strong_window: w.strong_negation_window.max(w.negation_window),
             inline,
             line_label,
             header,
             collector_words: SpeakerWords::new(norm(&w.collector_speakers)),
             other_words: SpeakerWords::new(norm(&w.other_speakers)),
             field_words: norm(&w.field_labels),
+            qa_words: SpeakerWords::new(norm(&w.qa_labels)),
+            adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
+            qa_inline,
+            anonymous,
+            anonymous_inline,
+            collector_turn_words: turn_words(&w.collector_turn_words),
+            debtor_turn_words: turn_words(&w.debtor_turn_words),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -98,28 +151,45 @@ impl Context {
     /// Negators, non-negators and conditions in the normalized text.
     pub fn marks(&self, text: &str, out: &mut Vec<Mark>) {
         out.clear();
-        out.extend(self.words.find_iter(text).map(|m| Mark {
-            start: m.start(),
-            end: m.end(),
-            word: self.kinds[m.pattern().as_usize()],
-        }));
+        out.extend(self.words.find_iter(text).map(|m| Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] }));
     }
 
     /// True when a negator in the same clause, close before the hit, negates it.
     ///
     /// The nearest relevant word decides: a condition on the debtor ("不还") or a look-alike
     /// ("不排除") means the phrase is asserted; so does a consequence marker ("就", "否则")
-    /// between the negator and the phrase.
+    /// between the negator and the phrase. A promise's negator ("我们承诺不会把您的借款信息告诉
+    ///您的家人") reaches `strong_negation_window` characters instead of `negation_window`.
     pub fn negated(&self, norm: &Normalized, marks: &[Mark], hit_start: usize) -> bool {
         let clause = norm.clause_start(hit_start);
-        let Some(m) = marks.iter().rev().find(|m| m.end <= hit_start && m.start >= clause) else {
+        // Punctuation is dropped before matching, so a word may straddle the clause break
+        // ("我司承诺：不会联系"): what reaches into the clause still counts.
+        let Some(m) = marks.iter().rev().find(|m| m.end <= hit_start && m.end > clause) else {
             return false;
         };
-        if m.word != Word::Negator {
-            return false;
+        let reaches = |m: &Mark, window: usize| {
+            let gap = &norm.text[m.end..hit_start];
+            gap.chars().count() <= window && self.consequences.find(gap).is_none()
+        };
+        match m.word {
+            Word::Negator => reaches(m, self.window),
+            Word::StrongNegator => reaches(m, self.strong_window),
+            // A promise covers the words inside its scope too, a look-alike or a second
+            // negator among them ("绝不会在未经您同意的情况下联系"), but not a condition on the
+            // debtor ("不会…不还就").
+            Word::NonNegator | Word::Condition => {
+                let mut inner = marks.iter().rev().filter(|x| x.end <= hit_start && x.end > clause);
+                inner
+                    .try_fold((), |(), x| match x.word {
+                        Word::Condition => Err(None),
+                        Word::StrongNegator => Err(Some(x)),
+                        _ => Ok(()),
+                    })
+                    .err()
+                    .flatten()
+                    .is_some_and(|x| m.word == Word::NonNegator && reaches(x, self.strong_window))
+            }
         }
-        let gap = &norm.text[m.end..hit_start];
-        gap.chars().count() <= self.window && self.consequences.find(gap).is_none()
     }
 
     /// The turns of a transcript, in order; empty when the text has no speaker labels.
@@ -138,6 +208,26 @@ impl Context {
         if let Some(re) = &self.inline {
             found.extend(re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())));
         }
+        if let Some(re) = &self.qa_inline {
+            for c in re.captures_iter(input) {
+                let g = c.get(1).expect("label");
+                if !found.iter().any(|&(s, _)| s == g.start()) {
+                    found.push((g.start(), g.as_str()));
+                }
+            }
+        }
+        if let Some(re) = &self.anonymous_inline {
+            let anon: Vec<(usize, &str)> = re
+                .captures_iter(input)
+                .map(|c| c.get(1).expect("label"))
+                .filter(|g| !found.iter().any(|&(s, _)| s == g.start()))
+                .map(|g| (g.start(), g.as_str()))
+                .collect();
+            let distinct: std::collections::HashSet<String> = anon.iter().map(|(_, l)| l.to_lowercase()).collect();
+            if distinct.len() >= 2 {
+                found.extend(anon);
+            }
+        }
         if input.contains('\n') {
             for c in self.line_label.captures_iter(input) {
                 let g = c.get(1).expect("label");
@@ -150,6 +240,8 @@ impl Context {
             return Vec::new();
         }
         found.sort_by_key(|&(s, _)| s);
+        // Overlapping finds ("律师回答:" found whole and as "律师"): keep the first, longest.
+        found.dedup_by(|b, a| b.0 < a.0 + a.1.len());
         let roles: Vec<(String, Option<bool>)> = {
             let mut letters: Vec<(String, bool)> = Vec::new();
             for c in self.header.captures_iter(input) {
@@ -167,12 +259,43 @@ impl Context {
                 })
                 .collect()
         };
+        // A Q&A page ("网友提问: … 律师回答: 催收不能…") is advice about collection: the asker
+        // and the adviser are both outside it, though "律师" alone would name a collection firm.
+        let qa = roles.iter().any(|(n, _)| self.qa_words.name(n));
+        let roles: Vec<(String, Option<bool>)> = if qa {
+            roles
+                .into_iter()
+                .map(|(n, r)| {
+                    let outside = self.qa_words.name(&n) || self.adviser_words.name(&n);
+                    let r = if outside { Some(false) } else { r };
+                    (n, r)
+                })
+                .collect()
+        } else {
+            roles
+        };
+        // Anonymous speakers ("A:"/"B:", "甲:"/"乙:", "男:"/"女:", "1:"/"2:"; "1:30" is a time)
+        // with no role from a header take it from what they say.
+        let anon: Vec<bool> = found
+            .iter()
+            .zip(&roles)
+            .map(|(&(start, label), (n, _))| {
+                self.anonymous.iter().any(|a| a == n)
+                    && !(n.bytes().all(|b| b.is_ascii_digit())
+                        && input[start + label.len()..]
+                            .trim_start_matches([':', '：', ' '])
+                            .starts_with(|c: char| c.is_ascii_digit()))
+            })
+            .collect();
+        let roles = self.infer_anonymous(input, &found, &anon, roles);
         // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
         // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
             .iter()
-            .map(|(n, _)| {
-                !n.bytes().all(|b| b.is_ascii_digit()) && !self.field_words.iter().any(|f| n.contains(f.as_str()))
+            .zip(&anon)
+            .map(|((n, _), &a)| {
+                (a || !n.bytes().all(|b| b.is_ascii_digit()))
+                    && !self.field_words.iter().any(|f| n.contains(f.as_str()))
             })
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a
@@ -183,7 +306,7 @@ impl Context {
             .zip(&found)
             .zip(&roles)
             .map(|((&k, &(start, label)), (_, r))| {
-                if !k || collector_any || *r != Some(false) {
+                if !k || collector_any || qa || *r != Some(false) {
                     return k;
                 }
                 let rest = &input[start + label.len()..];
@@ -211,6 +334,46 @@ impl Context {
             })
             .collect();
         turns
+    }
+
+    /// Gives anonymous speakers with no role a role from their turns: when two or more of them
+    /// speak, the one whose turns carry the most collector words (`你的借款`, `再不还`) net of
+    /// debtor words (`我没钱`, `你们别打了`), strictly ahead of the others, is the collector and
+    /// the others are not; with no clear lead the roles stay unknown.
+    fn infer_anonymous(
+        &self,
+        input: &str,
+        found: &[(usize, &str)],
+        anon: &[bool],
+        mut roles: Vec<(String, Option<bool>)>,
+    ) -> Vec<(String, Option<bool>)> {
+        let mut scores: Vec<(String, i32)> = Vec::new();
+        for (i, &(start, label)) in found.iter().enumerate() {
+            if !anon[i] || roles[i].1.is_some() {
+                continue;
+            }
+            let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
+            let text = crate::normalize(&input[start + label.len()..end]).text;
+            let score = self.collector_turn_words.find_iter(&text).count() as i32
+                - self.debtor_turn_words.find_iter(&text).count() as i32;
+            match scores.iter_mut().find(|(n, _)| *n == roles[i].0) {
+                Some((_, s)) => *s += score,
+                None => scores.push((roles[i].0.clone(), score)),
+            }
+        }
+        if scores.len() < 2 {
+            return roles;
+        }
+        scores.sort_by_key(|&(_, s)| std::cmp::Reverse(s));
+        if scores[0].1 <= 0 || scores[0].1 == scores[1].1 {
+            return roles;
+        }
+        for (i, (n, r)) in roles.iter_mut().enumerate() {
+            if anon[i] && r.is_none() {
+                *r = Some(*n == scores[0].0);
+            }
+        }
+        roles
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
@@ -299,8 +462,26 @@ mod tests {
     }
 
     #[test]
+    fn a_promise_reaches_further_than_a_bare_negator() {
+        assert!(negated_at("我们承诺不会把您的借款信息告诉您的家人", "告诉"));
+        assert!(negated_at("我们保证不会将您的欠款情况透露给您的同事", "透露"));
+        assert!(!negated_at("不还的话我们就上门找你", "上门"));
+        assert!(!negated_at("我们不会再给你任何宽限,明天上门找你", "上门"));
+        assert!(negated_at("我司承诺：不会联系您的家人", "联系"));
+        assert!(negated_at("本平台绝不会在未经您同意的情况下联系您的紧急联系人", "联系您"));
+    }
+
+    #[test]
     fn negation_stops_at_the_clause() {
         assert!(!negated_at("我们不会打电话,明天上门", "上门"));
+    }
+
+    #[test]
+    fn numbered_speakers_are_told_apart_and_times_are_not_speakers() {
+        let c = ctx();
+        let t = c.turns("1：你在我们平台的借款已逾期，今天必须处理。\n2：我没钱，别打了。\n1：那你看着办。");
+        assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false, true]);
+        assert!(c.turns("会议纪要\n1:30 开会讨论\n2:00 结束").is_empty());
     }
 
     #[test]

@@ -165,7 +165,13 @@ fn fold<S: Sink>(input: &str, out: &mut S) {
                 out.clause_break();
                 pending_break = false;
             }
-            out.push(table.cjk(raw), i, end);
+            // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
+            let c = if raw == '甚' && chars.peek().is_some_and(|&(_, n)| matches!(n, '麼' | '么' | '麽')) {
+                '什'
+            } else {
+                table.cjk(raw)
+            };
+            out.push(c, i, end);
             continue;
         }
         let c = fold_width(raw);
@@ -277,14 +283,28 @@ impl T2sTable {
     }
 }
 
+/// Traditional forms OpenCC's character table leaves alone because they are also written in
+/// Simplified text (著名, 神祇) or lists with their own form first (瞭, 衹), but which Taiwan and
+/// Hong Kong collection messages use for the common word: 等著/看著辦, 妳, 衹/祇(只), 瞭解, 回覆.
+/// Each is a one-to-one fold; 甚 is not (甚至), so 甚麼 → 什么 is handled in [`fold`].
+const EXTRA_T2S: &[(char, char)] =
+    &[('著', '着'), ('妳', '你'), ('攷', '考'), ('衹', '只'), ('祇', '只'), ('瞭', '了'), ('覆', '复')];
+
 static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
     let mut cjk = vec!['\0'; (CJK_LAST - CJK_FIRST + 1) as usize];
     let mut rest = HashMap::new();
-    for (from, to) in hanconv::RawDictionary::TSCharacters.iter() {
-        let (mut f, mut t) = (from.chars(), to.chars());
-        let (Some(f0), None, Some(t0), None) = (f.next(), f.next(), t.next(), t.next()) else {
-            continue;
-        };
+    // An entry with several Simplified candidates ("線" → "线 缐", "開" → "开 𫔭") lists the
+    // standard one first: folding to it keeps one character per character, and leaving such
+    // entries out left common words (開庭, 買, 線上, 願意, 於) unfolded.
+    let listed = hanconv::RawDictionary::TSCharacters.iter().filter_map(|(from, to)| {
+        let mut f = from.chars();
+        let (Some(f0), None) = (f.next(), f.next()) else { return None };
+        let t0 = to.split_whitespace().next()?;
+        let mut t = t0.chars();
+        let (Some(t0), None) = (t.next(), t.next()) else { return None };
+        Some((f0, t0))
+    });
+    for (f0, t0) in listed.chain(EXTRA_T2S.iter().copied()) {
         if f0 == t0 {
             continue;
         }
@@ -344,11 +364,27 @@ mod tests {
     }
 
     #[test]
+    fn traditional_forms_with_several_candidates_or_outside_the_table_fold() {
+        assert_eq!(normalize("你就等著吧,看著辦").text, "你就等着吧看着办");
+        assert_eq!(normalize("開庭 買 線上 願意 於 徵信").text, "开庭买线上愿意于征信");
+        assert_eq!(normalize("妳衹要回覆").text, "你只要回复");
+        assert_eq!(normalize("甚麼時候還,甚至").text, "什么时候还甚至");
+        // 甚 alone is a Simplified character too.
+        assert_eq!(normalize("甚好").text, "甚好");
+    }
+
+    #[test]
     fn text_only_pass_folds_exactly_like_the_full_one() {
         let mut text = String::new();
-        for input in
-            ["聯繫ＴＸＬ 通 讯 录,上*门", "1,280.00元 18:00前。還款", "ÀÉ İstanbul ß", "逾‍期😡！\r\n明天", "", "㐀鿿ꀀ"]
-        {
+        for input in [
+            "聯繫ＴＸＬ 通 讯 录,上*门",
+            "1,280.00元 18:00前。還款",
+            "ÀÉ İstanbul ß",
+            "甚麼甚",
+            "逾‍期😡！\r\n明天",
+            "",
+            "㐀鿿ꀀ",
+        ] {
             normalize_text_into(input, &mut text);
             assert_eq!(text, normalize(input).text, "{input:?}");
         }

@@ -102,6 +102,10 @@ pub struct ContextWords {
     pub consequence_markers: Vec<String>,
     /// How many characters may stand between a negator and the phrase it negates.
     pub negation_window: usize,
+    /// Negators of a promise (`不会`, `承诺不`, `绝不`) whose scope runs further through the clause.
+    pub strong_negators: Vec<String>,
+    /// How many characters a strong negator reaches (the rest of the clause, up to this).
+    pub strong_negation_window: usize,
     /// Turn labels of the collector's side.
     pub collector_speakers: Vec<String>,
     /// Turn labels of everyone else.
@@ -110,6 +114,18 @@ pub struct ContextWords {
     pub quote_pairs: Vec<(String, String)>,
     /// Words that make a `label:` at a line start a field name rather than a speaker.
     pub field_labels: Vec<String>,
+    /// Asker and answer labels of a Q&A page (`网友提问`, `问`, `律师回答`, `答`).
+    pub qa_labels: Vec<String>,
+    /// Labels of someone advising about collection (`律师`, `法律顾问`): on a Q&A page they are
+    /// not the collector, though a collection law firm's own message still is.
+    pub adviser_speakers: Vec<String>,
+    /// Labels that name no role (`A`, `甲`, `男`, `1`): a header gives their roles, or the
+    /// content of their turns does.
+    pub anonymous_speakers: Vec<String>,
+    /// Words of a collector's turn (`你的借款`, `再不还`), read to tell anonymous speakers apart.
+    pub collector_turn_words: Vec<String>,
+    /// Words of a debtor's turn (`我没钱`, `你们别打了`).
+    pub debtor_turn_words: Vec<String>,
 }
 
 impl ContextWords {
@@ -121,10 +137,19 @@ impl ContextWords {
         if other.negation_window > 0 {
             self.negation_window = other.negation_window;
         }
+        self.strong_negators.extend(other.strong_negators);
+        if other.strong_negation_window > 0 {
+            self.strong_negation_window = other.strong_negation_window;
+        }
         self.collector_speakers.extend(other.collector_speakers);
         self.other_speakers.extend(other.other_speakers);
         self.quote_pairs.extend(other.quote_pairs);
         self.field_labels.extend(other.field_labels);
+        self.qa_labels.extend(other.qa_labels);
+        self.adviser_speakers.extend(other.adviser_speakers);
+        self.anonymous_speakers.extend(other.anonymous_speakers);
+        self.collector_turn_words.extend(other.collector_turn_words);
+        self.debtor_turn_words.extend(other.debtor_turn_words);
     }
 }
 

@@ -103,6 +103,10 @@ struct RawContext {
     #[serde(default)]
     negation_window: usize,
     #[serde(default)]
+    strong_negators: Vec<String>,
+    #[serde(default)]
+    strong_negation_window: usize,
+    #[serde(default)]
     collector_speakers: Vec<String>,
     #[serde(default)]
     other_speakers: Vec<String>,
@@ -110,6 +114,16 @@ struct RawContext {
     quote_pairs: Vec<(String, String)>,
     #[serde(default)]
     field_labels: Vec<String>,
+    #[serde(default)]
+    qa_labels: Vec<String>,
+    #[serde(default)]
+    adviser_speakers: Vec<String>,
+    #[serde(default)]
+    anonymous_speakers: Vec<String>,
+    #[serde(default)]
+    collector_turn_words: Vec<String>,
+    #[serde(default)]
+    debtor_turn_words: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -120,10 +134,17 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         conditions: raw.conditions,
         consequence_markers: raw.consequence_markers,
         negation_window: raw.negation_window,
+        strong_negators: raw.strong_negators,
+        strong_negation_window: raw.strong_negation_window,
         collector_speakers: raw.collector_speakers,
         other_speakers: raw.other_speakers,
         quote_pairs: raw.quote_pairs,
         field_labels: raw.field_labels,
+        qa_labels: raw.qa_labels,
+        adviser_speakers: raw.adviser_speakers,
+        anonymous_speakers: raw.anonymous_speakers,
+        collector_turn_words: raw.collector_turn_words,
+        debtor_turn_words: raw.debtor_turn_words,
     })
 }
 

@@ -188,11 +188,17 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
     };
     let lists = [
         ("negators", &ctx.negators),
+        ("strong_negators", &ctx.strong_negators),
         ("non_negators", &ctx.non_negators),
         ("conditions", &ctx.conditions),
         ("consequence_markers", &ctx.consequence_markers),
         ("collector_speakers", &ctx.collector_speakers),
         ("other_speakers", &ctx.other_speakers),
+        ("qa_labels", &ctx.qa_labels),
+        ("adviser_speakers", &ctx.adviser_speakers),
+        ("anonymous_speakers", &ctx.anonymous_speakers),
+        ("collector_turn_words", &ctx.collector_turn_words),
+        ("debtor_turn_words", &ctx.debtor_turn_words),
     ];
     for (name, list) in lists {
         if list.iter().any(|w| crate::normalize(w).text.is_empty()) {

@@ -48,9 +48,13 @@ fn debt_details_to_a_third_party_are_disclosure_but_a_bare_callback_request_is_p
 
 #[test]
 fn a_form_line_naming_the_borrower_is_a_field_not_the_borrower_speaking() {
-    let notice = "借款人：王强\n欠款金额：5,600元\n您已逾期45天，今日18点前不还款，我们将上门拜访您的家人并告知您单位领导。";
+    let notice =
+        "借款人：王强\n欠款金额：5,600元\n您已逾期45天，今日18点前不还款，我们将上门拜访您的家人并告知您单位领导。";
     assert_eq!(verdict(notice), Verdict::Threat);
-    assert_eq!(verdict("借款人：李娜\n您的借款已逾期10天，请尽快还款，如有困难可联系客服申请分期。"), Verdict::PoliteReminder);
+    assert_eq!(
+        verdict("借款人：李娜\n您的借款已逾期10天，请尽快还款，如有困难可联系客服申请分期。"),
+        Verdict::PoliteReminder
+    );
     // A real turn by the borrower still does not count as the collector's.
     let turn = "催收员:您好,您的借款已逾期3天,请尽快还款。\n借款人:你们再打电话我就报警,去你们公司闹!";
     assert_eq!(verdict(turn), Verdict::PoliteReminder);
@@ -58,8 +62,89 @@ fn a_form_line_naming_the_borrower_is_a_field_not_the_borrower_speaking() {
 
 #[test]
 fn a_victim_or_relative_recounting_the_collectors_words_is_not_collection() {
-    assert_eq!(verdict("我妈今天接到一个陌生电话，对方说我欠了他们平台八千块不还，让她帮我还，我该怎么跟我妈解释"), Verdict::None);
+    assert_eq!(
+        verdict("我妈今天接到一个陌生电话，对方说我欠了他们平台八千块不还，让她帮我还，我该怎么跟我妈解释"),
+        Verdict::None
+    );
     assert_eq!(verdict("儿子，今天有人打电话给我说你欠了网贷不还，再不还就去你单位找你，是真的吗？"), Verdict::None);
     assert_eq!(verdict("今天收到这样一条短信：“你再不还钱，明天就去你单位找你领导”，大家帮我看看"), Verdict::None);
     assert_eq!(verdict("你再不还钱，明天就去你单位找你领导。"), Verdict::Threat);
+}
+
+#[test]
+fn scope_words_built_on_bu_do_not_negate_the_act_after_them() {
+    // 不限于 / 不定期 look like negators but announce the visit all the same.
+    assert_eq!(verdict("您已逾期60天,我司将采取包括但不限于上门走访、联系单位等措施。"), Verdict::Pressure);
+    assert_eq!(verdict("閣下欠款已逾期45日,本公司將不定期派員上門拜訪,請盡快處理。"), Verdict::Pressure);
+    // A real negator still removes it, and 不等于 stays a negation.
+    assert_eq!(verdict("您已逾期60天,我司不会上门走访,请尽快处理。"), Verdict::PoliteReminder);
+    assert_eq!(verdict("提醒:“逾期”不等于“坐牢”,民间借贷属于民事纠纷。"), Verdict::None);
+}
+
+#[test]
+fn traditional_forms_outside_the_one_to_one_table_are_folded() {
+    // 著 (等著, 看著辦) and 妳 had no Simplified fold, so these read as nothing at all.
+    assert_eq!(verdict("你就等著吧,看著辦。"), Verdict::Threat);
+    assert_eq!(verdict("妳再不還錢,我們就去妳公司找妳主管。"), Verdict::Threat);
+    assert_eq!(verdict("妳甚麼時候有空?上次跟妳借的錢,我下週就還妳,等著我喔。"), Verdict::None);
+}
+
+#[test]
+fn a_promise_not_to_tell_reaches_past_the_six_character_window() {
+    // The negator stands seven or more characters before the phrase it negates.
+    assert_eq!(verdict("我们承诺不会把您的借款信息告诉您的家人,请您按时还款。"), Verdict::PoliteReminder);
+    assert_eq!(
+        verdict("您的借款已逾期5天,请放心,我们保证不会将您的欠款情况透露给您的同事和领导,请尽快还款。"),
+        Verdict::PoliteReminder
+    );
+    // A condition on the debtor, or a new clause, still asserts the threat.
+    assert_eq!(verdict("不还的话我们就上门找你。"), Verdict::Threat);
+    assert_eq!(verdict("我们不会再给你任何宽限,明天上门找你。"), Verdict::Threat);
+    assert_eq!(verdict("我们不会等了,三天内不还就把你的借款信息告诉你的家人。"), Verdict::Threat);
+}
+
+#[test]
+fn a_lawyer_answering_a_question_is_not_a_collection_law_firm() {
+    // "律师" names a collection law firm, but under an asker's label it is an adviser.
+    assert_eq!(
+        verdict("问：网贷逾期三个月，催收说要去我家里找我父母。\n律师：上门找你父母属于软暴力，可以报警。"),
+        Verdict::None
+    );
+    assert_eq!(
+        verdict("提問：收數公司話要上門搵我屋企人\n律師回答：收數公司上門搵你屋企人係唔合法嘅。"),
+        Verdict::None
+    );
+    // The same lawyer's label with no question is still the collector speaking.
+    assert_eq!(verdict("律师:您好,您的欠款已逾期90天,再不还就去你单位找你领导。"), Verdict::Threat);
+    let firm = "XX律师事务所:您的欠款已逾期90天,如再不处理,我们将上门走访并联系你单位领导。";
+    assert_eq!(verdict(firm), Verdict::Pressure);
+}
+
+#[test]
+fn anonymous_speakers_take_their_roles_from_a_header_or_from_what_they_say() {
+    // A header names the roles, on one line with the turns.
+    let header = "A为催收员,B为借款人。A:你好,你的借款逾期了,请尽快还款。B:我没钱,你们再打电话我就去你们公司闹!";
+    assert_eq!(verdict(header), Verdict::PoliteReminder);
+    // No header: the side that asks for the money is the collector, the side that says
+    // "我没钱 / 你们别打了" is not; before, neither side's turns counted.
+    let collector_threatens = "甲：你欠的钱什么时候还？再不还就去你家找你爸妈。\n乙：我下个月一定还，你们别打了。";
+    assert_eq!(verdict(collector_threatens), Verdict::Threat);
+    let c = C.classify(collector_threatens);
+    assert!(c.citations.iter().all(|c| c.speaker.as_deref() == Some("甲")), "{:?}", c.citations);
+    let debtor_threatens = "A：你的借款逾期了，请尽快还款，有困难可以申请分期。\nB：你们再打电话我就去你们公司闹！";
+    assert_eq!(verdict(debtor_threatens), Verdict::PoliteReminder);
+    // Nothing about a debt on either side: no collector, nothing counts.
+    assert_eq!(verdict("A：明天几点去看房？\nB：下午三点吧，去你单位找你。"), Verdict::None);
+}
+
+#[test]
+fn a_debtor_recounting_what_the_collector_told_them_is_a_report() {
+    // "催收跟我说 / 催收给我打电话,说": the words belong to the collector, the message to the debtor.
+    assert_eq!(verdict("催收跟我说再不还就起诉我,还要通知我单位,这是真的吗"), Verdict::None);
+    assert_eq!(verdict("昨天催收给我打电话,说今天不还就去我家,我要不要报警"), Verdict::None);
+    // The same words said to the debtor are collection.
+    assert_ne!(verdict("再不还就起诉你,还要通知你单位。"), Verdict::None);
+    // A collector who quotes the family, or swears to keep its word, is still collecting.
+    assert_eq!(verdict("你家人他们跟我说会帮你还,今天再不还我们就去你单位找你领导。"), Verdict::Threat);
+    assert_eq!(verdict("我们说到做到,不还就上门找你。"), Verdict::Threat);
 }
