@@ -125,7 +125,7 @@ fn compile(hir: &Hir) -> Result<Regex, regex_automata::meta::BuildError> {
 /// `lexicon check`: loading a lexicon only parses its patterns.
 pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
     let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())?;
-    compile(&bounded(hir)).map(|_| ()).map_err(|e| e.to_string())
+    compile(&bounded(narrow(hir))).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// Where in every match of a pattern its gate literal stands, which bounds the window a gate
@@ -158,6 +158,81 @@ fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
     candidates.extend(required(hir).map(|r| (r, Side::Inner)));
     // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
     candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
+}
+
+/// `hir` with its character classes made cheap to compile without changing what they match in
+/// normalized text. Unicode's `\d` spans dozens of scripts, but normalization folds full-width
+/// digits to ASCII and no other digits occur in Chinese text, so only ASCII digits are kept.
+/// `\p{Han}` is dozens of ranges, many in four-byte UTF-8; a class holding it gets the Han
+/// blocks whole instead (gaps of unassigned code points filled, Extensions B-H as planes 2-3),
+/// less what the class excludes. Planes 1 and 4-16 hold no Han and no text a message keeps.
+/// Compiled, the classes as written made each pattern's automata and caches two to ten times
+/// larger, and every pattern and per-thread cache carried that weight.
+fn narrow(hir: Hir) -> Hir {
+    use regex_syntax::hir::{Class, ClassUnicode};
+    struct Sets {
+        keep: ClassUnicode,
+        han: ClassUnicode,
+        hull: ClassUnicode,
+    }
+    static SETS: OnceLock<Sets> = OnceLock::new();
+    let sets = SETS.get_or_init(|| {
+        let class = |p: &str| match regex_syntax::parse(p).expect("built-in class parses").into_kind() {
+            HirKind::Class(Class::Unicode(c)) => c,
+            _ => unreachable!("a bracket class parses to a class"),
+        };
+        let mut keep = class(r"[\x{0}-\x{FFFF}\x{20000}-\x{3FFFF}]");
+        let mut other_digits = class(r"\d");
+        other_digits.difference(&class("[0-9]"));
+        keep.difference(&other_digits);
+        let hull = class(r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]");
+        Sets { keep, han: class(r"\p{Han}"), hull }
+    });
+    if !has_class(&hir) {
+        return hir;
+    }
+    match hir.into_kind() {
+        HirKind::Class(Class::Unicode(mut c)) => {
+            let mut han_in = c.clone();
+            han_in.intersect(&sets.han);
+            // Most of Han present: the class was written with \p{Han}.
+            let ranges = |c: &ClassUnicode| c.ranges().iter().map(|r| r.len()).sum::<usize>();
+            if ranges(&han_in) * 10 >= ranges(&sets.han) * 9 {
+                let mut excluded = sets.han.clone();
+                excluded.difference(&c);
+                let mut add = sets.hull.clone();
+                add.difference(&excluded);
+                c.union(&add);
+            }
+            c.intersect(&sets.keep);
+            Hir::class(Class::Unicode(c))
+        }
+        HirKind::Repetition(mut r) => {
+            r.sub = Box::new(narrow(*r.sub));
+            Hir::repetition(r)
+        }
+        HirKind::Capture(mut c) => {
+            c.sub = Box::new(narrow(*c.sub));
+            Hir::capture(c)
+        }
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(narrow).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(narrow).collect()),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Look(l) => Hir::look(l),
+    }
+}
+
+/// True when `hir` holds a character class anywhere.
+fn has_class(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Class(_) => true,
+        HirKind::Repetition(r) => has_class(&r.sub),
+        HirKind::Capture(c) => has_class(&c.sub),
+        HirKind::Concat(xs) | HirKind::Alternation(xs) => xs.iter().any(has_class),
+        _ => false,
+    }
 }
 
 /// `hir` with every unbounded repetition capped at 32 more than its minimum, so every pattern
@@ -276,7 +351,7 @@ impl Matcher {
 
         for (i, r) in rules.iter().enumerate() {
             for hir in &r.parsed {
-                let hir = bounded(hir.clone());
+                let hir = bounded(narrow(hir.clone()));
                 let max_len = hir.properties().maximum_len().expect("bounded patterns have a longest match");
                 let gate = gate_literals(&hir);
                 let k = patterns.len();
@@ -472,6 +547,21 @@ mod tests {
         let inner = gate("(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)").unwrap();
         assert_eq!(inner, (vec!["通讯录"].into_iter().map(String::from).collect(), Side::Inner));
         assert_eq!(gate("[\\p{Han}]{2,4}"), None);
+    }
+
+    #[test]
+    fn classes_keep_only_what_normalized_text_holds() {
+        let matches = |p: &str, t: &str| {
+            let hir = narrow(regex_syntax::parse(p).unwrap());
+            compile(&hir).unwrap().is_match(t)
+        };
+        assert!(matches(r"^\d+$", "2024"));
+        assert!(!matches(r"^\d+$", "٢٠٢٤"), "Arabic-Indic digits never reach the matcher");
+        assert!(matches(r"^[\p{Han}]{2}$", "你好"));
+        assert!(matches(r"^[\p{Han}&&[^不]]$", "〇"));
+        assert!(matches(r"^[\p{Han}]$", "𠮶"), "four-byte Han (Cantonese 𠮶) still matches");
+        assert!(!matches(r"^[\p{Han}&&[^不]]$", "😀"));
+        assert!(!matches(r"^[\p{Han}&&[^不]]$", "不"));
     }
 
     #[test]
