@@ -42,8 +42,17 @@ impl Default for BulkOptions {
 }
 
 enum Raw {
-    Line(usize, Vec<u8>, usize),
+    /// Line number, the line's kept bytes as a range of the batch's buffer, its full length.
+    Line(usize, std::ops::Range<usize>, usize),
     Parsed(Result<Message, LineError>),
+}
+
+/// Records read together: one buffer holds every line's bytes, so reading allocates once per
+/// batch rather than once per line (and the worker that frees it frees one block).
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Raw>,
 }
 
 const BATCH: usize = 256;
@@ -72,7 +81,7 @@ where
 {
     let jobs = opts.jobs.max(1);
     let stop = AtomicBool::new(false);
-    let (batch_tx, batch_rx) = sync_channel::<(usize, Vec<Raw>)>(jobs * 2);
+    let (batch_tx, batch_rx) = sync_channel::<(usize, Batch)>(jobs * 2);
     let batch_rx = std::sync::Mutex::new(batch_rx);
     let (out_tx, out_rx) = sync_channel::<(usize, Vec<T>)>(jobs * 2);
     // Bounded channels alone do not bound memory: while one worker is slow on batch k, the
@@ -92,13 +101,14 @@ where
             let (batch_rx, work, opts) = (&batch_rx, &work, opts);
             scope.spawn(move || loop {
                 let next = batch_rx.lock().expect("batch queue").recv();
-                let Ok((seq, raws)) = next else { break };
-                let results = raws
+                let Ok((seq, Batch { bytes: buf, items })) = next else { break };
+                let results = items
                     .into_iter()
                     .map(|raw| {
                         work(match raw {
                             Raw::Parsed(p) => p,
-                            Raw::Line(line, bytes, full) => {
+                            Raw::Line(line, range, full) => {
+                                let bytes = &buf[range];
                                 if full > bytes.len() {
                                     Err(LineError {
                                         line,
@@ -109,7 +119,7 @@ where
                                         ),
                                     })
                                 } else {
-                                    parse_record(&bytes, line, opts.format, opts.max_bytes, opts.keep_fields)
+                                    parse_record(bytes, line, opts.format, opts.max_bytes, opts.keep_fields)
                                 }
                             }
                         })
@@ -163,15 +173,15 @@ fn read_batches<R: BufRead>(
     opts: &BulkOptions,
     stop: &AtomicBool,
     tokens: &Receiver<()>,
-    tx: std::sync::mpsc::SyncSender<(usize, Vec<Raw>)>,
+    tx: std::sync::mpsc::SyncSender<(usize, Batch)>,
 ) -> io::Result<()> {
     let mut seq = 0;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut send = |batch: &mut Vec<Raw>| -> bool {
+    let mut batch = Batch::default();
+    let mut send = |batch: &mut Batch| -> bool {
         if tokens.recv().is_err() {
             return false;
         }
-        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        let full = std::mem::take(batch);
         let ok = tx.send((seq, full)).is_ok();
         seq += 1;
         ok && !stop.load(Ordering::Relaxed)
@@ -181,17 +191,23 @@ fn read_batches<R: BufRead>(
     }
     let limit = line_limit(opts);
     let mut line = 0;
+    let mut buf = Vec::new();
     loop {
-        // Sized for a typical SMS record so most lines need no regrowth.
-        let mut buf = Vec::with_capacity(256);
         let Some(full) = read_line_bounded(&mut reader, &mut buf, limit)? else { break };
         line += 1;
-        batch.push(Raw::Line(line, buf, full));
-        if batch.len() == BATCH && !send(&mut batch) {
+        if batch.items.is_empty() {
+            // Sized for a batch of typical SMS records so most batches need no regrowth.
+            batch.bytes.reserve(BATCH * 256);
+            batch.items.reserve(BATCH);
+        }
+        let start = batch.bytes.len();
+        batch.bytes.extend_from_slice(&buf);
+        batch.items.push(Raw::Line(line, start..batch.bytes.len(), full));
+        if batch.items.len() == BATCH && !send(&mut batch) {
             return Ok(());
         }
     }
-    if !batch.is_empty() {
+    if !batch.items.is_empty() {
         send(&mut batch);
     }
     Ok(())
@@ -200,8 +216,8 @@ fn read_batches<R: BufRead>(
 fn read_csv<R: BufRead>(
     reader: R,
     opts: &BulkOptions,
-    batch: &mut Vec<Raw>,
-    send: &mut dyn FnMut(&mut Vec<Raw>) -> bool,
+    batch: &mut Batch,
+    send: &mut dyn FnMut(&mut Batch) -> bool,
 ) -> io::Result<()> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = rdr.byte_headers().map_err(io::Error::other)?.clone();
@@ -257,12 +273,12 @@ fn read_csv<R: BufRead>(
                 Err(LineError { line, id: None, error: format!("malformed CSV: {e}") })
             }
         };
-        batch.push(Raw::Parsed(parsed));
-        if batch.len() == BATCH && !send(batch) {
+        batch.items.push(Raw::Parsed(parsed));
+        if batch.items.len() == BATCH && !send(batch) {
             return Ok(());
         }
     }
-    if !batch.is_empty() {
+    if !batch.items.is_empty() {
         send(batch);
     }
     Ok(())

@@ -235,17 +235,21 @@ fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
             )),
             None => Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())),
         };
-        // JSON records are rendered by the workers, in parallel; the writing thread only
-        // copies bytes. Other formats render in order on the writing thread.
+        // JSON records are rendered by the workers, in parallel, and the message and report
+        // are freed there too (freeing on another thread makes the allocator's arenas contend);
+        // the writing thread only copies bytes. Other formats render in order on the writer.
         let work = |m: Result<Message, LineError>| {
             m.map(|m| {
                 let r = classifier.classify(&m.text);
+                if !matches!(format, Format::Json | Format::Jsonl) {
+                    return Done::Kept(Box::new((m, r)));
+                }
                 let wanted = only.is_empty() || only.contains(&r.verdict);
-                let json = (wanted && matches!(format, Format::Json | Format::Jsonl)).then(|| {
+                let json = wanted.then(|| {
                     let mut buf = Vec::with_capacity(256);
                     write_ok(&mut buf, None, format, &m, &r, tty).map(|()| buf)
                 });
-                (m, r, json)
+                Done::Rendered(r.verdict, json)
             })
         };
         let result = process(reader, &opts, work, |item| {
@@ -254,15 +258,20 @@ fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
                 p.inc(1);
             }
             match item {
-                Ok((m, r, json)) => {
-                    sum.verdicts[r.verdict as usize] += 1;
-                    sum.worst = sum.worst.max(r.verdict);
-                    if !only.is_empty() && !only.contains(&r.verdict) {
+                Ok(done) => {
+                    let verdict = match &done {
+                        Done::Rendered(v, _) => *v,
+                        Done::Kept(b) => b.1.verdict,
+                    };
+                    sum.verdicts[verdict as usize] += 1;
+                    sum.worst = sum.worst.max(verdict);
+                    if !only.is_empty() && !only.contains(&verdict) {
                         return Ok(());
                     }
-                    match json {
-                        Some(rendered) => out.write_all(&rendered?),
-                        None => write_ok(&mut out, csv_out.as_mut(), format, &m, &r, tty),
+                    match done {
+                        Done::Rendered(_, Some(rendered)) => out.write_all(&rendered?),
+                        Done::Rendered(_, None) => Ok(()),
+                        Done::Kept(b) => write_ok(&mut out, csv_out.as_mut(), format, &b.0, &b.1, tty),
                     }
                 }
                 Err(e) => {
@@ -300,6 +309,14 @@ fn bulk(a: &Args, input: Input, classifier: &Classifier) -> anyhow::Result<u8> {
         );
     }
     Ok(fail_code(a.fail_on, sum.worst))
+}
+
+/// A classified record as the worker hands it to the writer.
+enum Done {
+    /// Rendered as JSON (when `--only` wants it), with its verdict for the summary.
+    Rendered(Verdict, Option<io::Result<Vec<u8>>>),
+    /// Text and CSV output render on the writing thread, in order.
+    Kept(Box<(Message, Report)>),
 }
 
 fn write_ok(
