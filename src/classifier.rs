@@ -201,7 +201,7 @@ impl Classifier {
             debug_assert_eq!(text, &norm.text);
             let rules = &self.lexicon.rules;
             if hits.iter().any(|h| rules[h.rule].negatable) {
-                self.context.marks(&norm.text, marks);
+                self.context.marks(norm, marks);
             } else {
                 marks.clear();
             }

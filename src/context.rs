@@ -149,9 +149,22 @@ impl Context {
     }
 
     /// Negators, non-negators and conditions in the normalized text.
-    pub fn marks(&self, text: &str, out: &mut Vec<Mark>) {
+    pub fn marks(&self, norm: &Normalized, out: &mut Vec<Mark>) {
         out.clear();
-        out.extend(self.words.find_iter(text).map(|m| Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] }));
+        let text = norm.text.as_str();
+        let mut from = 0;
+        while let Some(m) = self.words.find(aho_corasick::Input::new(text).range(from..)) {
+            // Punctuation is gone from the text, so the leftmost-longest word may straddle a
+            // clause break: "太绝,不然" reads as 绝不. When a word starts right at the break, the
+            // clause's own word wins ("不然"; "承诺：不会" still yields 不会).
+            let clause = norm.clause_start(m.end() - 1);
+            let m = match self.words.find(aho_corasick::Input::new(text).range(clause..)) {
+                Some(own) if m.start() < clause && own.start() == clause => own,
+                _ => m,
+            };
+            out.push(Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] });
+            from = m.end();
+        }
     }
 
     /// True when a negator in the same clause, close before the hit, negates it.
@@ -445,7 +458,7 @@ mod tests {
         let c = ctx();
         let n = normalize(text);
         let mut marks = Vec::new();
-        c.marks(&n.text, &mut marks);
+        c.marks(&n, &mut marks);
         c.negated(&n, &marks, n.text.find(phrase).unwrap())
     }
 
@@ -453,6 +466,13 @@ mod tests {
     fn negator_before_phrase_negates() {
         assert!(negated_at("我们不会上门打扰您", "上门"));
         assert!(negated_at("我們絕不會上門", "上门"));
+    }
+
+    #[test]
+    fn a_word_across_a_clause_break_gives_way_to_the_clause_own_word() {
+        // "绝,不然" is not the promise 绝不: the clause starts with the look-alike 不然.
+        assert!(!negated_at("做人别太绝,不然哪天出点事就不好了", "哪天"));
+        assert!(negated_at("我司承诺：不会联系您的家人", "联系"));
     }
 
     #[test]
