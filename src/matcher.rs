@@ -188,7 +188,9 @@ fn narrow(hir: Hir) -> Hir {
         let hull = class(r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]");
         Sets { keep, han: class(r"\p{Han}"), hull }
     });
-    if !has_class(&hir) {
+    // A literal or an alternation of literals holds no class (a constant-time check, where
+    // walking each subtree would make the rewrite quadratic).
+    if hir.properties().is_alternation_literal() {
         return hir;
     }
     match hir.into_kind() {
@@ -221,17 +223,6 @@ fn narrow(hir: Hir) -> Hir {
         HirKind::Literal(l) => Hir::literal(l.0),
         HirKind::Class(c) => Hir::class(c),
         HirKind::Look(l) => Hir::look(l),
-    }
-}
-
-/// True when `hir` holds a character class anywhere.
-fn has_class(hir: &Hir) -> bool {
-    match hir.kind() {
-        HirKind::Class(_) => true,
-        HirKind::Repetition(r) => has_class(&r.sub),
-        HirKind::Capture(c) => has_class(&c.sub),
-        HirKind::Concat(xs) | HirKind::Alternation(xs) => xs.iter().any(has_class),
-        _ => false,
     }
 }
 

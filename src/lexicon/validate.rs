@@ -2,19 +2,24 @@
 
 use super::parse::Located;
 use super::{ContextWords, Cue, Rule, RuleKind, Source};
-use crate::error::{line_col, Diagnostic};
+use crate::error::{Diagnostic, LineIndex};
 use crate::Category;
 use std::collections::HashMap;
 
 pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diagnostic>) -> Vec<Rule> {
     let mut seen: HashMap<String, (String, usize)> = HashMap::new();
     let mut out = Vec::new();
+    // Rules come file by file: one line index per file.
+    let mut lines: Option<(std::sync::Arc<str>, LineIndex)> = None;
     for loc in raw {
         let before = diags.len();
         let r = &loc.raw;
         let id = r.id.get_ref().clone();
         let id_at = r.id.span().start;
-        let (line, _) = line_col(&loc.text, id_at);
+        if !lines.as_ref().is_some_and(|(t, _)| std::sync::Arc::ptr_eq(t, &loc.text)) {
+            lines = Some((loc.text.clone(), LineIndex::new(&loc.text)));
+        }
+        let line = lines.as_ref().map_or(1, |(_, index)| index.line(id_at));
         if let Some((path, first)) = seen.get(&id) {
             let where_ = if *path == loc.path { format!("line {first}") } else { format!("{path}:{first}") };
             diags.push(loc.diag(id_at, format!("duplicate rule id (first at {where_})")));
