@@ -192,8 +192,7 @@ fn read_batches<R: BufRead>(
     let limit = line_limit(opts);
     let mut line = 0;
     let mut buf = Vec::new();
-    loop {
-        let Some(full) = read_line_bounded(&mut reader, &mut buf, limit)? else { break };
+    while let Some(full) = read_line_bounded(&mut reader, &mut buf, limit)? {
         line += 1;
         if batch.items.is_empty() {
             // Sized for a batch of typical SMS records so most batches need no regrowth.
