@@ -42,5 +42,9 @@ fn main() {
     let t = std::time::Instant::now();
     let n = steady_rounds(&c, &texts, rounds);
     let per = t.elapsed().as_secs_f64() / (rounds * texts.len()) as f64;
-    eprintln!("{} messages x {rounds}: {:.2} us/message ({warm} citations per round, {n} total)", texts.len(), per * 1e6);
+    eprintln!(
+        "{} messages x {rounds}: {:.2} us/message ({warm} citations per round, {n} total)",
+        texts.len(),
+        per * 1e6
+    );
 }

@@ -90,7 +90,10 @@ pub(crate) fn parse_record(
             let r: IdText = serde_json::from_str(text)
                 .map_err(|e| err(None, format!("malformed JSON at column {}: {e}", e.column())))?;
             let map: serde_json::Map<String, serde_json::Value> =
-                r.id.into_iter().map(|id| ("id".to_string(), id)).chain(r.text.map(|t| ("text".to_string(), t))).collect();
+                r.id.into_iter()
+                    .map(|id| ("id".to_string(), id))
+                    .chain(r.text.map(|t| ("text".to_string(), t)))
+                    .collect();
             message_from_object(map, line, max_bytes).map(|mut m| {
                 m.fields = None;
                 m

@@ -81,7 +81,6 @@ enum Entry {
     Gate(usize),
 }
 
-
 /// Phrases and patterns of a rule list, compiled once.
 pub(crate) struct Matcher {
     /// Distinguishes matchers in the per-thread regex caches.
@@ -185,7 +184,9 @@ fn narrow(hir: Hir) -> Hir {
         let mut other_digits = class(r"\d");
         other_digits.difference(&class("[0-9]"));
         keep.difference(&other_digits);
-        let hull = class(r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]");
+        let hull = class(
+            r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]",
+        );
         Sets { keep, han: class(r"\p{Han}"), hull }
     });
     // A literal or an alternation of literals holds no class (a constant-time check, where
@@ -533,8 +534,14 @@ mod tests {
 
     #[test]
     fn gates_pick_the_rarest_required_literals() {
-        assert_eq!(gate("(你|您)[\\p{Han}]{0,8}(坐牢|判刑)").unwrap(), (vec!["坐牢", "判刑"].into_iter().map(String::from).collect(), Side::Suffix));
-        assert_eq!(gate("上门(解决|算账)").unwrap(), (vec!["上门解决", "上门算账"].into_iter().map(String::from).collect(), Side::Prefix));
+        assert_eq!(
+            gate("(你|您)[\\p{Han}]{0,8}(坐牢|判刑)").unwrap(),
+            (vec!["坐牢", "判刑"].into_iter().map(String::from).collect(), Side::Suffix)
+        );
+        assert_eq!(
+            gate("上门(解决|算账)").unwrap(),
+            (vec!["上门解决", "上门算账"].into_iter().map(String::from).collect(), Side::Prefix)
+        );
         let inner = gate("(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)").unwrap();
         assert_eq!(inner, (vec!["通讯录"].into_iter().map(String::from).collect(), Side::Inner));
         assert_eq!(gate("[\\p{Han}]{2,4}"), None);
