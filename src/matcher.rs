@@ -210,16 +210,24 @@ fn narrow(hir: Hir) -> Hir {
             c.intersect(&sets.keep);
             Hir::class(Class::Unicode(c))
         }
+        kind => rebuild(kind, narrow),
+    }
+}
+
+/// Rebuilds a node with `f` applied to each of its children (leaves come back as they were):
+/// the shared walk of the HIR rewrites below.
+fn rebuild(kind: HirKind, f: fn(Hir) -> Hir) -> Hir {
+    match kind {
         HirKind::Repetition(mut r) => {
-            r.sub = Box::new(narrow(*r.sub));
+            r.sub = Box::new(f(*r.sub));
             Hir::repetition(r)
         }
         HirKind::Capture(mut c) => {
-            c.sub = Box::new(narrow(*c.sub));
+            c.sub = Box::new(f(*c.sub));
             Hir::capture(c)
         }
-        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(narrow).collect()),
-        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(narrow).collect()),
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(f).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(f).collect()),
         HirKind::Empty => Hir::empty(),
         HirKind::Literal(l) => Hir::literal(l.0),
         HirKind::Class(c) => Hir::class(c),
@@ -235,26 +243,11 @@ fn bounded(hir: Hir) -> Hir {
         return hir;
     }
     match hir.into_kind() {
-        HirKind::Repetition(mut r) => {
-            if r.max.is_none() {
-                r.max = Some(r.min.saturating_add(32));
-            }
-            r.sub = Box::new(bounded(*r.sub));
-            Hir::repetition(r)
+        HirKind::Repetition(mut r) if r.max.is_none() => {
+            r.max = Some(r.min.saturating_add(32));
+            rebuild(HirKind::Repetition(r), bounded)
         }
-        HirKind::Capture(mut c) => {
-            c.sub = Box::new(bounded(*c.sub));
-            Hir::capture(c)
-        }
-        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(bounded).collect()),
-        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(bounded).collect()),
-        kind => match kind {
-            HirKind::Empty => Hir::empty(),
-            HirKind::Literal(l) => Hir::literal(l.0),
-            HirKind::Class(c) => Hir::class(c),
-            HirKind::Look(l) => Hir::look(l),
-            _ => unreachable!("compound kinds handled above"),
-        },
+        kind => rebuild(kind, bounded),
     }
 }
 
