@@ -113,18 +113,20 @@ thread_local! {
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Compiles a bounded pattern the way the matcher runs it.
-fn compile(hir: &Hir) -> Result<Regex, regex_automata::meta::BuildError> {
+/// The error is the builder's message: `lexicon check` reports it, the matcher only needs to
+/// know the pattern failed.
+fn compile(hir: &Hir) -> Result<Regex, String> {
     // The lazy DFA's default 2 MB cache fills on Unicode classes like `[\p{Han}&&[^不没]]`
     // and is cleared and rebuilt over and over; a larger cap lets it settle.
     let config = regex_automata::meta::Config::new().hybrid_cache_capacity(HYBRID_CACHE);
-    regex_automata::meta::Builder::new().configure(config).build_from_hir(hir)
+    regex_automata::meta::Builder::new().configure(config).build_from_hir(hir).map_err(|e| e.to_string())
 }
 
 /// Parses and compiles a lexicon pattern exactly as the matcher will on first use, for
 /// `lexicon check`: loading a lexicon only parses its patterns.
 pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
     let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())?;
-    compile(&bounded(narrow(hir))).map(|_| ()).map_err(|e| e.to_string())
+    compile(&bounded(narrow(hir))).map(|_| ())
 }
 
 /// Where in every match of a pattern its gate literal stands, which bounds the window a gate
