@@ -220,6 +220,11 @@ impl Classifier {
                 if turn.is_some_and(|t| !t.collector) {
                     continue;
                 }
+                // Separators are dropped before matching, so a phrase can run from the end of
+                // one turn into the next speaker's label ("通知您。⏎客户"): nobody said that.
+                if turn.is_some_and(|t| !std::ptr::eq(t, turn_at(&turns, byte_end - 1).unwrap_or(t))) {
+                    continue;
+                }
                 if rule.negatable && self.context.negated(norm, marks, h.start) {
                     continue;
                 }

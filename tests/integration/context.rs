@@ -37,6 +37,15 @@ fn only_the_collectors_turn_counts() {
 }
 
 #[test]
+fn a_phrase_does_not_run_from_one_turn_into_the_next_speakers_label() {
+    // Dropped separators join "通知您" with the next label "客户"; nobody threatened the customers.
+    let joined = "坐席:您的账单今天到期,这是系统通知您。\n客户:知道了,我晚上还。";
+    assert_eq!(verdict(joined), Verdict::PoliteReminder);
+    let said = "坐席:您的账单今天到期,再不还我们就通知您客户和同事。\n客户:知道了。";
+    assert_eq!(verdict(said), Verdict::Threat);
+}
+
+#[test]
 fn debt_details_to_a_third_party_are_disclosure_but_a_bare_callback_request_is_pressure() {
     let to_debtor = "您在我司的借款8000元已逾期60天,请尽快还款。";
     assert_eq!(verdict(to_debtor), Verdict::PoliteReminder);
