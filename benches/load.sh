@@ -7,7 +7,9 @@
 # DURATION_SECONDS defaults to 10 (bounded: at most 900). With RATE (requests/s) the load is
 # rate-limited (for "80% of saturation" runs); without it wrk runs flat out (saturation).
 # Environment: CONNS (default 16), SERVER_THREADS (default: one per core), RSS_EVERY (default 5 s),
-# CUISHOU (a prebuilt binary; default: build target/release/cuishou).
+# CUISHOU (a prebuilt binary; default: build target/release/cuishou), PIN=1 (give the load
+# generator a core of its own: wrk on CPU 0, the server on CPU 1 with one worker thread, so the
+# latency measured is the server's and not time spent waiting for wrk to be scheduled).
 # Only 127.0.0.1 is ever targeted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,10 +35,18 @@ fi
 
 OUT=$(mktemp -d)
 SERVER_ARGS=(serve --addr 127.0.0.1:0)
+SERVER_PIN=() WRK_PIN=()
+if [[ "${PIN:-}" == 1 ]]; then
+  if (( $(nproc) < 2 )) || ! command -v taskset >/dev/null 2>&1; then
+    echo "load.sh: PIN=1 needs two cores and taskset" >&2; exit 2
+  fi
+  SERVER_PIN=(taskset -c 1) WRK_PIN=(taskset -c 0)
+  SERVER_THREADS=${SERVER_THREADS:-1}
+fi
 [[ -n "${SERVER_THREADS:-}" ]] && SERVER_ARGS+=(--threads "$SERVER_THREADS")
 # Request logs are one line each; at tens of thousands per second they would measure the
 # terminal, not the server. Warnings and errors still show.
-RUST_LOG=warn "$BIN" "${SERVER_ARGS[@]}" >"$OUT/stdout" 2>"$OUT/stderr" &
+RUST_LOG=warn "${SERVER_PIN[@]}" "$BIN" "${SERVER_ARGS[@]}" >"$OUT/stdout" 2>"$OUT/stderr" &
 PID=$!
 cleanup() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$OUT"; }
 trap cleanup EXIT
@@ -52,7 +62,7 @@ case "$URL" in
 esac
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
-echo "server pid $PID at $URL; $(nproc) cores; wrk -t1 -c$CONNS -d${DURATION}s${RATE:+ at $RATE req/s}"
+echo "server pid $PID at $URL; $(nproc) cores${PIN:+ (pinned: wrk on CPU 0, server on CPU 1)}; wrk -t1 -c$CONNS -d${DURATION}s${RATE:+ at $RATE req/s}"
 echo "rss_kib at start: $(rss_kib)"
 
 # A few requests first, so the RSS baseline is the warmed-up server, not a cold one.
@@ -67,7 +77,7 @@ curl -s -o /dev/null -H 'content-type: application/json' -d '{"text":"warm up ä¸
 ) > "$OUT/rss" &
 SAMPLER=$!
 
-RATE="$RATE" CONNS="$CONNS" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s --latency -s benches/load.lua "$URL" | tee "$OUT/wrk"
+RATE="$RATE" CONNS="$CONNS" "${WRK_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s --latency -s benches/load.lua "$URL" | tee "$OUT/wrk"
 wait "$SAMPLER" 2>/dev/null || true
 
 echo "--- server RSS (KiB), every ${RSS_EVERY}s"
