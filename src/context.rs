@@ -255,6 +255,15 @@ impl Context {
         found.sort_by_key(|&(s, _)| s);
         // Overlapping finds ("律师回答:" found whole and as "律师"): keep the first, longest.
         found.dedup_by(|b, a| b.0 < a.0 + a.1.len());
+        // "催收员在电话里说:" introduces reported speech, not a turn: a transcript labels its
+        // speakers with a name or role alone. (Q&A labels such as "律师回答" stay labels.)
+        found.retain(|&(_, l)| {
+            let n = crate::normalize(l).text;
+            !(n.chars().count() > 1 && REPORTED_SPEECH.iter().any(|v| n.ends_with(v)) && !self.qa_words.name(&n))
+        });
+        if found.is_empty() {
+            return Vec::new();
+        }
         let roles: Vec<(String, Option<bool>)> = {
             let mut letters: Vec<(String, bool)> = Vec::new();
             for c in self.header.captures_iter(input) {
@@ -416,6 +425,10 @@ impl Context {
     }
 }
 
+/// Verbs that end a reported-speech intro ("催收员在电话里说:", "对方威胁:"): such a label
+/// quotes someone, it does not name the speaker of a turn.
+const REPORTED_SPEECH: &[&str] = &["说", "讲", "称", "骂", "吼", "喊", "威胁", "表示", "声称", "扬言"];
+
 /// Speaker words of one side, found in a label by one automaton rather than a substring search
 /// per word.
 struct SpeakerWords {
@@ -502,6 +515,15 @@ mod tests {
         let t = c.turns("1：你在我们平台的借款已逾期，今天必须处理。\n2：我没钱，别打了。\n1：那你看着办。");
         assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false, true]);
         assert!(c.turns("会议纪要\n1:30 开会讨论\n2:00 结束").is_empty());
+    }
+
+    #[test]
+    fn a_reported_speech_intro_is_not_a_turn() {
+        let c = ctx();
+        assert!(c.turns("催收员在电话里说:你等着坐牢吧。我录音了,明天就去投诉。").is_empty());
+        let t = c.turns("网友提问:催收说要上门\n律师回答:不能上门");
+        assert_eq!(t.len(), 2);
+        assert!(t.iter().all(|t| !t.collector));
     }
 
     #[test]
