@@ -96,7 +96,27 @@ pub(crate) fn plan(hir: Hir) -> Plan {
     also.sort_by_key(|a| std::cmp::Reverse(quality(a)));
     also.truncate(MAX_ALSO);
     let owned = |set: Vec<Vec<u8>>| set.into_iter().map(Cow::Owned).collect();
+    let gate = drop_redundant(gate, side);
     Plan { max_len, side, gate: Some(owned(gate)), also: also.into_iter().map(owned).collect() }
+}
+
+/// `gate` without the literals another literal of it already stands for: one that starts with
+/// another (a prefix gate), ends with another (a suffix gate) or holds another (an inner gate).
+/// Every occurrence of such a literal holds an occurrence of the other that opens the same
+/// window (or, inside, one that also holds the match), so the windows are unchanged and the
+/// automaton neither holds nor reports it. Prefix and suffix sets are cross products of a
+/// pattern's alternations, optional parts giving both `AB…` and `A…`.
+fn drop_redundant(gate: Vec<Vec<u8>>, side: Side) -> Vec<Vec<u8>> {
+    let covers = |a: &[u8], b: &[u8]| {
+        a.len() < b.len()
+            && match side {
+                Side::Prefix => b.starts_with(a),
+                Side::Suffix => b.ends_with(a),
+                Side::Inner => b.windows(a.len()).any(|w| w == a),
+            }
+    };
+    let keep: Vec<bool> = gate.iter().map(|b| !gate.iter().any(|a| covers(a, b))).collect();
+    gate.into_iter().zip(keep).filter_map(|(l, k)| k.then_some(l)).collect()
 }
 
 /// Literals one of which every match of `hir` contains, and where, or `None`.
