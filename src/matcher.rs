@@ -6,11 +6,12 @@
 //! only on a window around an occurrence of its gate, as wide as its longest possible match, so
 //! most messages run no regex at all and the rest run each due regex over a few dozen bytes.
 
+use crate::lexicon::plan::{self, Side};
 use crate::lexicon::Rule;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::Input;
-use regex_syntax::hir::{Hir, HirKind};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,15 +19,6 @@ use std::sync::OnceLock;
 
 /// The lazy DFA cache cap per pattern and thread; only the states a pattern reaches are built.
 const HYBRID_CACHE: usize = 16 << 20;
-
-/// Gate literal sets larger than this are not worth an automaton entry each.
-const MAX_GATE: usize = 120;
-
-/// How many further required literal sets a pattern's windows are checked against, and how
-/// many literals such a set may hold: each is looked for in the window by a substring search,
-/// which for a few short literals costs a fraction of running the regex.
-const MAX_ALSO: usize = 2;
-const MAX_ALSO_LITERALS: usize = 4;
 
 /// A rule matched at a normalized byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +33,8 @@ pub(crate) struct Hit {
 /// One regex pattern of a rule, compiled on first use: most patterns never run on gateway
 /// traffic, and compiling all of them up front was most of the classifier's build time.
 struct Pattern {
-    /// The pattern with its repetitions bounded (see [`bounded`]).
-    hir: Hir,
+    /// The pattern's text, simplified: parsed again only when it compiles.
+    source: String,
     rule: usize,
     /// The longest match in bytes.
     max_len: usize,
@@ -57,7 +49,7 @@ impl Pattern {
     fn regex(&self) -> Option<&Regex> {
         // Lexicon validation compiled the pattern once; only a size limit could fail here, and
         // a pattern that cannot compile matches nothing rather than taking the process down.
-        self.compiled.get_or_init(|| compile(&self.hir).ok()).as_ref()
+        self.compiled.get_or_init(|| compile(&self.source).ok()).as_ref()
     }
 
     /// The part of `text` where a match holding the gate occurrence `s..e` can lie.
@@ -112,215 +104,38 @@ thread_local! {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Compiles a bounded pattern the way the matcher runs it.
-/// The error is the builder's message: `lexicon check` reports it, the matcher only needs to
-/// know the pattern failed.
-fn compile(hir: &Hir) -> Result<Regex, String> {
+/// Parses, rewrites (see [`plan::prepare`]) and compiles a pattern the way the matcher runs it.
+/// The error is the parser's or the builder's message: `lexicon check` reports it, the matcher
+/// only needs to know the pattern failed.
+fn compile(source: &str) -> Result<Regex, String> {
+    let hir = plan::prepare(plan::parse(source)?);
     // The lazy DFA's default 2 MB cache fills on Unicode classes like `[\p{Han}&&[^不没]]`
     // and is cleared and rebuilt over and over; a larger cap lets it settle.
     let config = regex_automata::meta::Config::new().hybrid_cache_capacity(HYBRID_CACHE);
-    regex_automata::meta::Builder::new().configure(config).build_from_hir(hir).map_err(|e| e.to_string())
+    regex_automata::meta::Builder::new().configure(config).build_from_hir(&hir).map_err(|e| e.to_string())
 }
 
 /// Parses and compiles a lexicon pattern exactly as the matcher will on first use, for
-/// `lexicon check`: loading a lexicon only parses its patterns.
+/// `lexicon check`: loading a lexicon only plans its patterns.
 pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
-    let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())?;
-    compile(&bounded(narrow(hir))).map(|_| ())
-}
-
-/// Where in every match of a pattern its gate literal stands, which bounds the window a gate
-/// occurrence at `s..e` leaves for a match of at most `L` bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    /// Every match starts with a gate literal: `s..s+L`.
-    Prefix,
-    /// Every match ends with one: `e-L..e`.
-    Suffix,
-    /// Every match holds one somewhere: `e-L..s+L`.
-    Inner,
-}
-
-/// Literals one of which every match of `hir` contains, and where, or `None`.
-///
-/// Tries the prefix and suffix sets of the whole pattern and, inside concatenations, the
-/// required set of each part, and keeps the rarest: `(你|您)…{0,8}(坐牢|判刑)` is gated on
-/// `坐牢|判刑`, not on `你|您`, which nearly every message holds.
-fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let mut candidates: Vec<(Vec<Vec<u8>>, Side)> = Vec::new();
-    for (kind, side) in [(ExtractKind::Prefix, Side::Prefix), (ExtractKind::Suffix, Side::Suffix)] {
-        let mut ex = Extractor::new();
-        ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
-        if let Some(lits) = ex.extract(hir).literals() {
-            candidates.push((lits.iter().map(|l| l.as_bytes().to_vec()).collect(), side));
-        }
-    }
-    candidates.extend(required(hir).map(|r| (r, Side::Inner)));
-    // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
-    candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
-}
-
-/// `hir` with its character classes made cheap to compile without changing what they match in
-/// normalized text. Unicode's `\d` spans dozens of scripts, but normalization folds full-width
-/// digits to ASCII and no other digits occur in Chinese text, so only ASCII digits are kept.
-/// `\p{Han}` is dozens of ranges, many in four-byte UTF-8; a class holding it gets the Han
-/// blocks whole instead (gaps of unassigned code points filled, Extensions B-H as planes 2-3),
-/// less what the class excludes. Planes 1 and 4-16 hold no Han and no text a message keeps.
-/// Compiled, the classes as written made each pattern's automata and caches two to ten times
-/// larger, and every pattern and per-thread cache carried that weight.
-fn narrow(hir: Hir) -> Hir {
-    use regex_syntax::hir::{Class, ClassUnicode};
-    struct Sets {
-        keep: ClassUnicode,
-        han: ClassUnicode,
-        hull: ClassUnicode,
-    }
-    static SETS: OnceLock<Sets> = OnceLock::new();
-    let sets = SETS.get_or_init(|| {
-        let class = |p: &str| match regex_syntax::parse(p).expect("built-in class parses").into_kind() {
-            HirKind::Class(Class::Unicode(c)) => c,
-            _ => unreachable!("a bracket class parses to a class"),
-        };
-        let mut keep = class(r"[\x{0}-\x{FFFF}\x{20000}-\x{3FFFF}]");
-        let mut other_digits = class(r"\d");
-        other_digits.difference(&class("[0-9]"));
-        keep.difference(&other_digits);
-        let hull = class(
-            r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]",
-        );
-        Sets { keep, han: class(r"\p{Han}"), hull }
-    });
-    // A literal or an alternation of literals holds no class (a constant-time check, where
-    // walking each subtree would make the rewrite quadratic).
-    if hir.properties().is_alternation_literal() {
-        return hir;
-    }
-    match hir.into_kind() {
-        HirKind::Class(Class::Unicode(mut c)) => {
-            let mut han_in = c.clone();
-            han_in.intersect(&sets.han);
-            // Most of Han present: the class was written with \p{Han}.
-            let ranges = |c: &ClassUnicode| c.ranges().iter().map(|r| r.len()).sum::<usize>();
-            if ranges(&han_in) * 10 >= ranges(&sets.han) * 9 {
-                let mut excluded = sets.han.clone();
-                excluded.difference(&c);
-                let mut add = sets.hull.clone();
-                add.difference(&excluded);
-                c.union(&add);
-            }
-            c.intersect(&sets.keep);
-            Hir::class(Class::Unicode(c))
-        }
-        kind => rebuild(kind, narrow),
-    }
-}
-
-/// Rebuilds a node with `f` applied to each of its children (leaves come back as they were):
-/// the shared walk of the HIR rewrites below.
-fn rebuild(kind: HirKind, f: fn(Hir) -> Hir) -> Hir {
-    match kind {
-        HirKind::Repetition(mut r) => {
-            r.sub = Box::new(f(*r.sub));
-            Hir::repetition(r)
-        }
-        HirKind::Capture(mut c) => {
-            c.sub = Box::new(f(*c.sub));
-            Hir::capture(c)
-        }
-        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(f).collect()),
-        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(f).collect()),
-        HirKind::Empty => Hir::empty(),
-        HirKind::Literal(l) => Hir::literal(l.0),
-        HirKind::Class(c) => Hir::class(c),
-        HirKind::Look(l) => Hir::look(l),
-    }
-}
-
-/// `hir` with every unbounded repetition capped at 32 more than its minimum, so every pattern
-/// has a longest match and runs only on windows. No phrase holds a run of 33 digits or a gap of
-/// 33 characters, so the cap changes no match a lexicon means.
-fn bounded(hir: Hir) -> Hir {
-    if hir.properties().maximum_len().is_some() {
-        return hir;
-    }
-    match hir.into_kind() {
-        HirKind::Repetition(mut r) if r.max.is_none() => {
-            r.max = Some(r.min.saturating_add(32));
-            rebuild(HirKind::Repetition(r), bounded)
-        }
-        kind => rebuild(kind, bounded),
-    }
-}
-
-/// True when two literal sets hold the same literals.
-fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-    a.len() == b.len() && a.iter().all(|l| b.contains(l))
-}
-
-/// A gate set every literal of which is at least two bytes long, and not too many of them.
-fn usable(lits: &[Vec<u8>]) -> bool {
-    !lits.is_empty() && lits.len() <= MAX_GATE && lits.iter().all(|l| l.len() >= 2)
-}
-
-/// Higher is better: the shortest literal's length in characters, up to three (longer ones are
-/// all rare in real traffic), then fewer literals (a smaller, faster automaton).
-fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
-    // Characters are the bytes that do not continue a UTF-8 sequence.
-    let chars = |l: &Vec<u8>| l.iter().filter(|&&b| (b as i8) >= -0x40).count();
-    (lits.iter().map(chars).min().unwrap_or(0).min(3), std::cmp::Reverse(lits.len()))
-}
-
-/// Every usable required literal set of `hir`'s parts (of the whole, when it is not a
-/// concatenation): a match holds one literal of each.
-fn required_parts(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
-    match hir.kind() {
-        HirKind::Capture(c) => required_parts(&c.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).collect(),
-        _ => required(hir).filter(|c| usable(c)).into_iter().collect(),
-    }
-}
-
-/// A set of literals one of which every match of `hir` contains, found structurally.
-fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    match hir.kind() {
-        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
-        HirKind::Capture(c) => required(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
-        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
-            let n: u32 = c.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
-            if n as usize > 20 {
-                return None;
-            }
-            let chars = c.ranges().iter().flat_map(|r| r.start()..=r.end());
-            Some(chars.map(|ch| ch.to_string().into_bytes()).collect())
-        }
-        HirKind::Alternation(alts) => {
-            let mut all = Vec::new();
-            for a in alts {
-                all.extend(required(a)?);
-                if all.len() > MAX_GATE {
-                    return None;
-                }
-            }
-            Some(all)
-        }
-        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).max_by_key(|c| quality(c)),
-        _ => None,
-    }
+    compile(source).map(|_| ())
 }
 
 impl Matcher {
     pub fn new(rules: &[Rule]) -> Matcher {
-        let mut texts: Vec<Vec<u8>> = Vec::new();
-        let mut entries = Vec::new();
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut phrase_owners: Vec<Vec<usize>> = Vec::new();
+        // Sized up front: the embedded lexicons give ~2,800 phrases and ~20,000 gate literals,
+        // and growing the maps and lists step by step was a tenth of this function's work.
+        let n_phrases: usize = rules.iter().map(|r| r.phrases.len() + r.variants.len()).sum();
+        let n_gates: usize = rules.iter().flat_map(|r| &r.plans).map(|p| p.gate.as_ref().map_or(0, Vec::len)).sum();
+        let mut texts: Vec<Cow<[u8]>> = Vec::with_capacity(n_phrases + n_gates);
+        let mut entries = Vec::with_capacity(n_phrases + n_gates);
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(n_phrases);
+        let mut phrase_owners: Vec<Vec<usize>> = Vec::with_capacity(n_phrases);
         for (i, r) in rules.iter().enumerate() {
             for p in r.phrases.iter().chain(&r.variants) {
                 let n = crate::normalize(p).text.into_bytes();
                 let id = *index.entry(n.clone()).or_insert_with(|| {
-                    texts.push(n);
+                    texts.push(Cow::Owned(n));
                     entries.push(Entry::Phrase(phrase_owners.len()));
                     phrase_owners.push(Vec::new());
                     texts.len() - 1
@@ -331,36 +146,32 @@ impl Matcher {
                 }
             }
         }
-        let mut patterns = Vec::new();
+        let mut patterns = Vec::with_capacity(rules.iter().map(|r| r.plans.len()).sum());
         let mut ungated = Vec::new();
-        let mut gate_index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut gate_owners: Vec<Vec<usize>> = Vec::new();
-
+        let mut gate_index: HashMap<&[u8], usize> = HashMap::with_capacity(n_gates);
+        let mut gate_owners: Vec<Vec<usize>> = Vec::with_capacity(n_gates);
         for (i, r) in rules.iter().enumerate() {
-            for hir in &r.parsed {
-                let hir = bounded(narrow(hir.clone()));
-                let max_len = hir.properties().maximum_len().expect("bounded patterns have a longest match");
-                let gate = gate_literals(&hir);
+            for (planned, source) in r.plans.iter().zip(&r.patterns) {
                 let k = patterns.len();
-                let side = gate.as_ref().map_or(Side::Inner, |g| g.1);
-                let Some((lits, _)) = gate else {
-                    patterns.push(Pattern { hir, rule: i, max_len, side, also: Vec::new(), compiled: OnceLock::new() });
+                let (max_len, side) = (planned.max_len, planned.side);
+                let Some(lits) = &planned.gate else {
+                    let source = source.clone();
+                    patterns.push(Pattern {
+                        source,
+                        rule: i,
+                        max_len,
+                        side,
+                        also: Vec::new(),
+                        compiled: OnceLock::new(),
+                    });
                     ungated.push(k);
                     continue;
                 };
-                // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
-                // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
-                let mut also: Vec<Vec<Vec<u8>>> = required_parts(&hir)
-                    .into_iter()
-                    .filter(|a| a.len() <= MAX_ALSO_LITERALS && !same_set(a, &lits))
-                    .collect();
-                also.sort_by_key(|a| std::cmp::Reverse(quality(a)));
-                also.truncate(MAX_ALSO);
                 for l in lits {
                     // A gate literal may also be a phrase; the automaton holds each string once,
                     // so the gate gets its own entry under a distinct key.
-                    let g = *gate_index.entry(l.clone()).or_insert_with(|| {
-                        texts.push(l);
+                    let g = *gate_index.entry(l).or_insert_with(|| {
+                        texts.push(Cow::Borrowed(l));
                         entries.push(Entry::Gate(gate_owners.len()));
                         gate_owners.push(Vec::new());
                         gate_owners.len() - 1
@@ -369,16 +180,18 @@ impl Matcher {
                         gate_owners[g].push(k);
                     }
                 }
-                let also = also
-                    .into_iter()
+                let also = planned
+                    .also
+                    .iter()
                     .map(|set| set.iter().map(|l| memchr::memmem::Finder::new(l).into_owned()).collect())
                     .collect();
-                patterns.push(Pattern { hir, rule: i, max_len, side, also, compiled: OnceLock::new() });
+                let source = source.clone();
+                patterns.push(Pattern { source, rule: i, max_len, side, also, compiled: OnceLock::new() });
             }
         }
         // Standard semantics with overlapping search: rules of different categories may share
         // text ("逾期" inside "逾期不还就上门"), and each must see its own match.
-        let longest = texts.iter().map(Vec::len).max().unwrap_or(0);
+        let longest = texts.iter().map(|t| t.len()).max().unwrap_or(0);
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
@@ -523,8 +336,9 @@ mod tests {
 
     fn gate(p: &str) -> Option<(Vec<String>, Side)> {
         // The comparisons below are written with string literals.
-        let hir = regex_syntax::ParserBuilder::new().build().parse(p).unwrap();
-        gate_literals(&hir).map(|(ls, side)| (ls.into_iter().map(|l| String::from_utf8(l).unwrap()).collect(), side))
+        let hir = plan::parse(p).unwrap();
+        plan::gate_literals(&hir)
+            .map(|(ls, side)| (ls.into_iter().map(|l| String::from_utf8(l).unwrap()).collect(), side))
     }
 
     #[test]
@@ -544,10 +358,7 @@ mod tests {
 
     #[test]
     fn classes_keep_only_what_normalized_text_holds() {
-        let matches = |p: &str, t: &str| {
-            let hir = narrow(regex_syntax::parse(p).unwrap());
-            compile(&hir).unwrap().is_match(t)
-        };
+        let matches = |p: &str, t: &str| compile(p).unwrap().is_match(t);
         assert!(matches(r"^\d+$", "2024"));
         assert!(!matches(r"^\d+$", "٢٠٢٤"), "Arabic-Indic digits never reach the matcher");
         assert!(matches(r"^[\p{Han}]{2}$", "你好"));
@@ -593,7 +404,7 @@ mod tests {
                 phrases: Vec::new(),
                 variants: Vec::new(),
                 patterns: vec![p.to_string()],
-                parsed: vec![regex_syntax::ParserBuilder::new().build().parse(p).unwrap()],
+                plans: vec![plan::plan(plan::parse(p).unwrap())],
                 boundary: false,
                 negatable: false,
                 requires_third_party: false,

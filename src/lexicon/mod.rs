@@ -5,6 +5,7 @@
 
 mod embedded;
 mod parse;
+pub(crate) mod plan;
 mod validate;
 
 use crate::error::{Diagnostic, Error};
@@ -62,8 +63,9 @@ pub struct Rule {
     pub variants: Vec<String>,
     /// Regular expressions over normalized text.
     pub patterns: Vec<String>,
-    /// `patterns`, parsed once by validation for the matcher.
-    pub(crate) parsed: Vec<regex_syntax::hir::Hir>,
+    /// What the matcher needs of each of `patterns` (gate literals, longest match), planned
+    /// once by validation or, for the embedded lexicons, by the build script.
+    pub(crate) plans: Vec<plan::Plan>,
     /// A match must start and end on a word boundary.
     pub boundary: bool,
     /// A preceding negator removes the evidence.

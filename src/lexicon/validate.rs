@@ -57,18 +57,26 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
         // Parsing is enough here: patterns compile on first use (compiling all of them made up
         // most of a classifier's build time); `lexicon check` compiles them too.
         // Patterns match normalized text, so their Traditional characters are folded the same
-        // way before parsing; the parsed form is kept for the matcher.
-        let mut parsed = Vec::with_capacity(r.patterns.len());
+        // way before parsing. The matcher needs only each pattern's plan; the embedded
+        // lexicons' patterns were parsed and planned by the build script.
+        let mut sources = Vec::with_capacity(r.patterns.len());
+        let mut plans = Vec::with_capacity(r.patterns.len());
         for p in &r.patterns {
-            match regex_syntax::ParserBuilder::new().build().parse(&crate::normalize::simplify(p.get_ref())) {
-                Err(e) => diags.push(
-                    loc.diag(p.span().start, format!("pattern does not compile: {}", first_line(&e.to_string()))),
-                ),
-                Ok(hir) if hir.properties().minimum_len() == Some(0) => {
-                    diags.push(loc.diag(p.span().start, "pattern matches the empty string"))
+            let source = crate::normalize::simplify(p.get_ref());
+            if let Some(plan) = super::embedded::plan(&source) {
+                plans.push(plan);
+            } else {
+                match super::plan::parse(&source) {
+                    Err(e) => {
+                        diags.push(loc.diag(p.span().start, format!("pattern does not compile: {}", first_line(&e))))
+                    }
+                    Ok(hir) if hir.properties().minimum_len() == Some(0) => {
+                        diags.push(loc.diag(p.span().start, "pattern matches the empty string"))
+                    }
+                    Ok(hir) => plans.push(super::plan::plan(hir)),
                 }
-                Ok(hir) => parsed.push(hir),
             }
+            sources.push(source);
         }
         if r.phrases.is_empty() && r.patterns.is_empty() {
             diags.push(loc.diag(loc.start, "rule has no `phrases` and no `patterns`"));
@@ -104,8 +112,8 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
             clause: r.clause.as_ref().map(|c| c.get_ref().trim().to_string()).unwrap_or_default(),
             phrases: r.phrases.iter().map(|p| p.get_ref().clone()).collect(),
             variants: r.variants.iter().map(|p| p.get_ref().clone()).collect(),
-            patterns: r.patterns.iter().map(|p| crate::normalize::simplify(p.get_ref())).collect(),
-            parsed,
+            patterns: sources,
+            plans,
             boundary: r.boundary,
             negatable: r.negatable,
             requires_third_party: r.requires.is_some(),

@@ -1,0 +1,289 @@
+//! What the matcher needs to know about a regex pattern, derived once from its text: the
+//! literals that gate it, where they stand in a match, its longest match, and the further
+//! literal sets a window must hold before the pattern runs.
+//!
+//! This file has no dependency on the rest of the crate: `build.rs` includes it to plan the
+//! embedded lexicons' patterns at compile time, so loading the default lexicons parses none of
+//! them (parsing and literal extraction were most of a classifier's build time). A pattern with
+//! no plan in that table (a user lexicon's, or one whose Traditional characters simplification
+//! changes) is parsed and planned when its lexicon loads, by the same functions.
+
+use regex_syntax::hir::{Hir, HirKind};
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+/// Gate literal sets larger than this are not worth an automaton entry each.
+const MAX_GATE: usize = 120;
+
+/// How many further required literal sets a pattern's windows are checked against, and how
+/// many literals such a set may hold: each is looked for in the window by a substring search,
+/// which for a few short literals costs a fraction of running the regex.
+const MAX_ALSO: usize = 2;
+const MAX_ALSO_LITERALS: usize = 4;
+
+/// A literal set: one of these byte strings occurs in every match.
+pub(crate) type Literals = Vec<Cow<'static, [u8]>>;
+
+/// Where in every match of a pattern its gate literal stands, which bounds the window a gate
+/// occurrence at `s..e` leaves for a match of at most `L` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Every match starts with a gate literal: `s..s+L`.
+    Prefix,
+    /// Every match ends with one: `e-L..e`.
+    Suffix,
+    /// Every match holds one somewhere: `e-L..s+L`.
+    Inner,
+}
+
+/// A pattern's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// The longest match in bytes, of the pattern with its repetitions bounded (see [`bounded`]).
+    pub max_len: usize,
+    /// Where the gate literals stand (`Inner` when there is no gate).
+    pub side: Side,
+    /// Literals one of which every match holds, or `None`: the pattern runs over every text.
+    pub gate: Option<Literals>,
+    /// Further literal sets (besides the gate), rarest first, every match holds one literal of.
+    pub also: Vec<Literals>,
+}
+
+/// A plan as `build.rs` writes it for the embedded patterns.
+#[allow(dead_code)]
+pub(crate) struct StaticPlan {
+    pub max_len: usize,
+    pub side: Side,
+    pub gate: Option<&'static [&'static [u8]]>,
+    pub also: &'static [&'static [&'static [u8]]],
+}
+
+#[allow(dead_code)]
+impl StaticPlan {
+    pub(crate) fn to_plan(&self) -> Plan {
+        let lits = |set: &'static [&'static [u8]]| set.iter().map(|l| Cow::Borrowed(*l)).collect();
+        Plan {
+            max_len: self.max_len,
+            side: self.side,
+            gate: self.gate.map(lits),
+            also: self.also.iter().map(|set| lits(set)).collect(),
+        }
+    }
+}
+
+/// Parses a pattern (already simplified) the way the lexicon loader does; the error is the
+/// parser's message.
+pub(crate) fn parse(source: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())
+}
+
+/// The HIR the matcher compiles for a parsed pattern: classes narrowed, repetitions bounded.
+pub(crate) fn prepare(hir: Hir) -> Hir {
+    bounded(narrow(hir))
+}
+
+/// Plans a parsed pattern.
+pub(crate) fn plan(hir: Hir) -> Plan {
+    let hir = prepare(hir);
+    let max_len = hir.properties().maximum_len().expect("bounded patterns have a longest match");
+    let Some((gate, side)) = gate_literals(&hir) else {
+        return Plan { max_len, side: Side::Inner, gate: None, also: Vec::new() };
+    };
+    // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
+    // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
+    let mut also: Vec<Vec<Vec<u8>>> =
+        required_parts(&hir).into_iter().filter(|a| a.len() <= MAX_ALSO_LITERALS && !same_set(a, &gate)).collect();
+    also.sort_by_key(|a| std::cmp::Reverse(quality(a)));
+    also.truncate(MAX_ALSO);
+    let owned = |set: Vec<Vec<u8>>| set.into_iter().map(Cow::Owned).collect();
+    let gate = drop_redundant(gate, side);
+    Plan { max_len, side, gate: Some(owned(gate)), also: also.into_iter().map(owned).collect() }
+}
+
+/// `gate` without the literals another literal of it already stands for: one that starts with
+/// another (a prefix gate), ends with another (a suffix gate) or holds another (an inner gate).
+/// Every occurrence of such a literal holds an occurrence of the other that opens the same
+/// window (or, inside, one that also holds the match), so the windows are unchanged and the
+/// automaton neither holds nor reports it. Prefix and suffix sets are cross products of a
+/// pattern's alternations, optional parts giving both `AB…` and `A…`.
+fn drop_redundant(gate: Vec<Vec<u8>>, side: Side) -> Vec<Vec<u8>> {
+    let covers = |a: &[u8], b: &[u8]| {
+        a.len() < b.len()
+            && match side {
+                Side::Prefix => b.starts_with(a),
+                Side::Suffix => b.ends_with(a),
+                Side::Inner => b.windows(a.len()).any(|w| w == a),
+            }
+    };
+    let keep: Vec<bool> = gate.iter().map(|b| !gate.iter().any(|a| covers(a, b))).collect();
+    gate.into_iter().zip(keep).filter_map(|(l, k)| k.then_some(l)).collect()
+}
+
+/// Literals one of which every match of `hir` contains, and where, or `None`.
+///
+/// Tries the prefix and suffix sets of the whole pattern and, inside concatenations, the
+/// required set of each part, and keeps the rarest: `(你|您)…{0,8}(坐牢|判刑)` is gated on
+/// `坐牢|判刑`, not on `你|您`, which nearly every message holds.
+pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut candidates: Vec<(Vec<Vec<u8>>, Side)> = Vec::new();
+    for (kind, side) in [(ExtractKind::Prefix, Side::Prefix), (ExtractKind::Suffix, Side::Suffix)] {
+        let mut ex = Extractor::new();
+        ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
+        if let Some(lits) = ex.extract(hir).literals() {
+            candidates.push((lits.iter().map(|l| l.as_bytes().to_vec()).collect(), side));
+        }
+    }
+    candidates.extend(required(hir).map(|r| (r, Side::Inner)));
+    // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
+    candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
+}
+
+/// `hir` with its character classes made cheap to compile without changing what they match in
+/// normalized text. Unicode's `\d` spans dozens of scripts, but normalization folds full-width
+/// digits to ASCII and no other digits occur in Chinese text, so only ASCII digits are kept.
+/// `\p{Han}` is dozens of ranges, many in four-byte UTF-8; a class holding it gets the Han
+/// blocks whole instead (gaps of unassigned code points filled, Extensions B-H as planes 2-3),
+/// less what the class excludes. Planes 1 and 4-16 hold no Han and no text a message keeps.
+/// Compiled, the classes as written made each pattern's automata and caches two to ten times
+/// larger, and every pattern and per-thread cache carried that weight.
+pub(crate) fn narrow(hir: Hir) -> Hir {
+    use regex_syntax::hir::{Class, ClassUnicode};
+    struct Sets {
+        keep: ClassUnicode,
+        han: ClassUnicode,
+        hull: ClassUnicode,
+    }
+    static SETS: OnceLock<Sets> = OnceLock::new();
+    let sets = SETS.get_or_init(|| {
+        let class = |p: &str| match regex_syntax::parse(p).expect("built-in class parses").into_kind() {
+            HirKind::Class(Class::Unicode(c)) => c,
+            _ => unreachable!("a bracket class parses to a class"),
+        };
+        let mut keep = class(r"[\x{0}-\x{FFFF}\x{20000}-\x{3FFFF}]");
+        let mut other_digits = class(r"\d");
+        other_digits.difference(&class("[0-9]"));
+        keep.difference(&other_digits);
+        let hull = class(
+            r"[\x{2E80}-\x{2FDF}々〇〡-〩〸-〻\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{20000}-\x{3FFFF}]",
+        );
+        Sets { keep, han: class(r"\p{Han}"), hull }
+    });
+    // A literal or an alternation of literals holds no class (a constant-time check, where
+    // walking each subtree would make the rewrite quadratic).
+    if hir.properties().is_alternation_literal() {
+        return hir;
+    }
+    match hir.into_kind() {
+        HirKind::Class(Class::Unicode(mut c)) => {
+            let mut han_in = c.clone();
+            han_in.intersect(&sets.han);
+            // Most of Han present: the class was written with \p{Han}.
+            let ranges = |c: &ClassUnicode| c.ranges().iter().map(|r| r.len()).sum::<usize>();
+            if ranges(&han_in) * 10 >= ranges(&sets.han) * 9 {
+                let mut excluded = sets.han.clone();
+                excluded.difference(&c);
+                let mut add = sets.hull.clone();
+                add.difference(&excluded);
+                c.union(&add);
+            }
+            c.intersect(&sets.keep);
+            Hir::class(Class::Unicode(c))
+        }
+        kind => rebuild(kind, narrow),
+    }
+}
+
+/// Rebuilds a node with `f` applied to each of its children (leaves come back as they were):
+/// the shared walk of the HIR rewrites below.
+fn rebuild(kind: HirKind, f: fn(Hir) -> Hir) -> Hir {
+    match kind {
+        HirKind::Repetition(mut r) => {
+            r.sub = Box::new(f(*r.sub));
+            Hir::repetition(r)
+        }
+        HirKind::Capture(mut c) => {
+            c.sub = Box::new(f(*c.sub));
+            Hir::capture(c)
+        }
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(f).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.into_iter().map(f).collect()),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Look(l) => Hir::look(l),
+    }
+}
+
+/// `hir` with every unbounded repetition capped at 32 more than its minimum, so every pattern
+/// has a longest match and runs only on windows. No phrase holds a run of 33 digits or a gap of
+/// 33 characters, so the cap changes no match a lexicon means.
+fn bounded(hir: Hir) -> Hir {
+    if hir.properties().maximum_len().is_some() {
+        return hir;
+    }
+    match hir.into_kind() {
+        HirKind::Repetition(mut r) if r.max.is_none() => {
+            r.max = Some(r.min.saturating_add(32));
+            rebuild(HirKind::Repetition(r), bounded)
+        }
+        kind => rebuild(kind, bounded),
+    }
+}
+
+/// True when two literal sets hold the same literals.
+fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    a.len() == b.len() && a.iter().all(|l| b.contains(l))
+}
+
+/// A gate set every literal of which is at least two bytes long, and not too many of them.
+fn usable(lits: &[Vec<u8>]) -> bool {
+    !lits.is_empty() && lits.len() <= MAX_GATE && lits.iter().all(|l| l.len() >= 2)
+}
+
+/// Higher is better: the shortest literal's length in characters, up to three (longer ones are
+/// all rare in real traffic), then fewer literals (a smaller, faster automaton).
+fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+    // Characters are the bytes that do not continue a UTF-8 sequence.
+    let chars = |l: &Vec<u8>| l.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    (lits.iter().map(chars).min().unwrap_or(0).min(3), std::cmp::Reverse(lits.len()))
+}
+
+/// Every usable required literal set of `hir`'s parts (of the whole, when it is not a
+/// concatenation): a match holds one literal of each.
+fn required_parts(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Capture(c) => required_parts(&c.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).collect(),
+        _ => required(hir).filter(|c| usable(c)).into_iter().collect(),
+    }
+}
+
+/// A set of literals one of which every match of `hir` contains, found structurally.
+fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            let n: u32 = c.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
+            if n as usize > 20 {
+                return None;
+            }
+            let chars = c.ranges().iter().flat_map(|r| r.start()..=r.end());
+            Some(chars.map(|ch| ch.to_string().into_bytes()).collect())
+        }
+        HirKind::Alternation(alts) => {
+            let mut all = Vec::new();
+            for a in alts {
+                all.extend(required(a)?);
+                if all.len() > MAX_GATE {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).max_by_key(|c| quality(c)),
+        _ => None,
+    }
+}
