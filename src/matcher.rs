@@ -376,9 +376,13 @@ impl Matcher {
         }
         // Standard semantics with overlapping search: rules of different categories may share
         // text ("逾期" inside "逾期不还就上门"), and each must see its own match.
+        // Dense transitions down to depth 3 (one CJK character): with 25k patterns a state after
+        // the second byte of a character has dozens of children, and the default depth of 2
+        // left every step there a linear scan. Costs 0.44 MB (2.29 -> 2.73 MB).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .dense_depth(3)
             .build(&texts)
             .expect("normalized phrases build an automaton");
 
