@@ -120,6 +120,8 @@ pub fn normalize_text_into(input: &str, text: &mut String) {
 trait Sink {
     fn text(&self) -> &str;
     fn push(&mut self, c: char, from: usize, to: usize);
+    /// Appends `input[from..to]`, every character of which folds to itself.
+    fn push_run(&mut self, input: &str, from: usize, to: usize);
     fn clause_break(&mut self);
 }
 
@@ -131,6 +133,35 @@ impl Sink for Normalized {
     #[inline]
     fn push(&mut self, c: char, from: usize, to: usize) {
         Normalized::push(self, c, from, to);
+    }
+    #[inline]
+    fn push_run(&mut self, input: &str, from: usize, to: usize) {
+        if from == to {
+            return;
+        }
+        let run = &input[from..to];
+        self.text.push_str(run);
+        for (i, c) in run.char_indices() {
+            let (f, t) = ((from + i) as u32, (from + i + c.len_utf8()) as u32);
+            match c.len_utf8() {
+                1 => {
+                    self.src_start.push(f);
+                    self.src_end.push(t);
+                }
+                2 => {
+                    self.src_start.extend_from_slice(&[f; 2]);
+                    self.src_end.extend_from_slice(&[t; 2]);
+                }
+                3 => {
+                    self.src_start.extend_from_slice(&[f; 3]);
+                    self.src_end.extend_from_slice(&[t; 3]);
+                }
+                _ => {
+                    self.src_start.extend_from_slice(&[f; 4]);
+                    self.src_end.extend_from_slice(&[t; 4]);
+                }
+            }
+        }
     }
     #[inline]
     fn clause_break(&mut self) {
@@ -148,59 +179,113 @@ impl Sink for String {
         String::push(self, c);
     }
     #[inline]
+    fn push_run(&mut self, input: &str, from: usize, to: usize) {
+        if from != to {
+            self.push_str(&input[from..to]);
+        }
+    }
+    #[inline]
     fn clause_break(&mut self) {}
 }
 
+/// '甚' folds to '什' before 麼/么/麽, so it never takes the fast path.
+const SHEN: u32 = '甚' as u32;
+
 fn fold<S: Sink>(input: &str, out: &mut S) {
     let table = &*T2S;
-    let mut chars = input.char_indices().peekable();
+    let bytes = input.as_bytes();
+    // Most characters of real traffic fold to themselves: lower-case ASCII letters, digits and
+    // Simplified ideographs. Those are recognized from their bytes and copied in runs; only the
+    // rest (punctuation, Traditional, full-width, upper case, other scripts) are decoded and
+    // folded one by one. `run` is where the pending run of unchanged input begins.
+    let mut run = 0;
+    let mut i = 0;
     let mut pending_break = false;
-    while let Some((i, raw)) = chars.next() {
-        let end = i + raw.len_utf8();
-        // Fast path for the bulk of Chinese text: a CJK ideograph is never a separator, has no
-        // width or case to fold, and only needs the Traditional→Simplified table. Going through
-        // the general branch below costs three Unicode table lookups per character.
-        if (CJK_FIRST..=CJK_LAST).contains(&(raw as u32)) {
+    while i < bytes.len() {
+        let b = bytes[i];
+        let same = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            1
+        } else if (0xE3..=0xE9).contains(&b) {
+            // A three-byte sequence (the input is valid UTF-8): U+3000..=U+9FFF.
+            let cp = (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            if (CJK_FIRST..=CJK_LAST).contains(&cp) && cp != SHEN && !table.is_mapped(cp) {
+                3
+            } else {
+                0
+            }
+        } else {
+            0
+        };
+        if same != 0 {
             if pending_break {
+                // A break is only left pending by a dropped character, which ended the run.
+                debug_assert_eq!(run, i);
                 out.clause_break();
                 pending_break = false;
             }
-            // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
-            let c = if raw == '甚' && chars.peek().is_some_and(|&(_, n)| matches!(n, '麼' | '么' | '麽')) {
-                '什'
-            } else {
-                table.cjk(raw)
-            };
-            out.push(c, i, end);
+            i += same;
             continue;
         }
-        let c = fold_width(raw);
-        if is_separator(c) {
-            let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
-                && out.text().as_bytes().last().is_some_and(u8::is_ascii_digit)
-                && chars.peek().is_some_and(|&(_, n)| fold_width(n).is_ascii_digit());
-            if between_digits {
-                out.push(c, i, end);
-            } else if is_clause_break(c) {
-                pending_break = true;
-            }
-            continue;
-        }
-        if pending_break {
+        out.push_run(input, run, i);
+        let raw = input[i..].chars().next().expect("a character starts here");
+        let end = i + raw.len_utf8();
+        fold_char(raw, i, end, || input[end..].chars().next(), &mut pending_break, table, out);
+        i = end;
+        run = end;
+    }
+    out.push_run(input, run, bytes.len());
+}
+
+/// Folds one character that may change; `next` peeks at the character after it.
+#[inline]
+fn fold_char<S: Sink>(
+    raw: char,
+    i: usize,
+    end: usize,
+    next: impl Fn() -> Option<char>,
+    pending_break: &mut bool,
+    table: &T2sTable,
+    out: &mut S,
+) {
+    // A CJK ideograph is never a separator, has no width or case to fold, and only needs the
+    // Traditional→Simplified table. Going through the general branch below costs three Unicode
+    // table lookups per character.
+    if (CJK_FIRST..=CJK_LAST).contains(&(raw as u32)) {
+        if *pending_break {
             out.clause_break();
-            pending_break = false;
+            *pending_break = false;
         }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase(), i, end);
-        } else if let Some(s) = table.get(c) {
-            out.push(s, i, end);
-        } else if c.is_alphabetic() && !c.is_lowercase() && c.to_lowercase().next() != Some(c) {
-            for l in c.to_lowercase() {
-                out.push(l, i, end);
-            }
-        } else {
+        // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
+        let c = if raw == '甚' && next().is_some_and(|n| matches!(n, '麼' | '么' | '麽')) { '什' } else { table.cjk(raw) };
+        out.push(c, i, end);
+        return;
+    }
+    let c = fold_width(raw);
+    if is_separator(c) {
+        let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
+            && out.text().as_bytes().last().is_some_and(u8::is_ascii_digit)
+            && next().is_some_and(|n| fold_width(n).is_ascii_digit());
+        if between_digits {
             out.push(c, i, end);
+        } else if is_clause_break(c) {
+            *pending_break = true;
         }
+        return;
+    }
+    if *pending_break {
+        out.clause_break();
+        *pending_break = false;
+    }
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase(), i, end);
+    } else if let Some(s) = table.get(c) {
+        out.push(s, i, end);
+    } else if c.is_alphabetic() && !c.is_lowercase() && c.to_lowercase().next() != Some(c) {
+        for l in c.to_lowercase() {
+            out.push(l, i, end);
+        }
+    } else {
+        out.push(c, i, end);
     }
 }
 
@@ -258,6 +343,13 @@ const CJK_FIRST: u32 = 0x3400;
 const CJK_LAST: u32 = 0x9FFF;
 
 impl T2sTable {
+    /// Whether the code point `u` in `CJK_FIRST..=CJK_LAST` has a Simplified form of its own.
+    #[inline]
+    fn is_mapped(&self, u: u32) -> bool {
+        let i = (u - CJK_FIRST) as usize;
+        self.mapped[i / 64] & (1 << (i % 64)) != 0
+    }
+
     /// The Simplified form of a character in `CJK_FIRST..=CJK_LAST`.
     #[inline]
     fn cjk(&self, c: char) -> char {
@@ -411,6 +503,114 @@ mod tests {
         for (i, _) in n.text.char_indices() {
             let (a, b) = n.to_input(i, i + n.text[i..].chars().next().unwrap().len_utf8());
             assert!(input.is_char_boundary(a) && input.is_char_boundary(b) && a < b);
+        }
+    }
+
+    /// The folding loop as it was before the byte-level fast path: every character decoded
+    /// and folded on its own. The fast path must give exactly the same text, map and breaks.
+    fn fold_one_by_one<S: Sink>(input: &str, out: &mut S) {
+        let table = &*T2S;
+        let mut chars = input.char_indices().peekable();
+        let mut pending_break = false;
+        while let Some((i, raw)) = chars.next() {
+            let end = i + raw.len_utf8();
+            // Fast path for the bulk of Chinese text: a CJK ideograph is never a separator, has no
+            // width or case to fold, and only needs the Traditional→Simplified table. Going through
+            // the general branch below costs three Unicode table lookups per character.
+            if (CJK_FIRST..=CJK_LAST).contains(&(raw as u32)) {
+                if pending_break {
+                    out.clause_break();
+                    pending_break = false;
+                }
+                // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
+                let c = if raw == '甚' && chars.peek().is_some_and(|&(_, n)| matches!(n, '麼' | '么' | '麽')) {
+                    '什'
+                } else {
+                    table.cjk(raw)
+                };
+                out.push(c, i, end);
+                continue;
+            }
+            let c = fold_width(raw);
+            if is_separator(c) {
+                let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
+                    && out.text().as_bytes().last().is_some_and(u8::is_ascii_digit)
+                    && chars.peek().is_some_and(|&(_, n)| fold_width(n).is_ascii_digit());
+                if between_digits {
+                    out.push(c, i, end);
+                } else if is_clause_break(c) {
+                    pending_break = true;
+                }
+                continue;
+            }
+            if pending_break {
+                out.clause_break();
+                pending_break = false;
+            }
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase(), i, end);
+            } else if let Some(s) = table.get(c) {
+                out.push(s, i, end);
+            } else if c.is_alphabetic() && !c.is_lowercase() && c.to_lowercase().next() != Some(c) {
+                for l in c.to_lowercase() {
+                    out.push(l, i, end);
+                }
+            } else {
+                out.push(c, i, end);
+            }
+        }
+    }
+
+    fn assert_same_fold(input: &str) {
+        let fast = normalize(input);
+        let mut slow = Normalized::default();
+        fold_one_by_one(input, &mut slow);
+        assert_eq!(fast.text, slow.text, "{input:?}");
+        assert_eq!(fast.src_start, slow.src_start, "{input:?}");
+        assert_eq!(fast.src_end, slow.src_end, "{input:?}");
+        assert_eq!(fast.breaks, slow.breaks, "{input:?}");
+        let mut text = String::new();
+        normalize_text_into(input, &mut text);
+        assert_eq!(text, slow.text, "{input:?}");
+    }
+
+    #[test]
+    fn fast_path_folds_like_one_character_at_a_time() {
+        for input in [
+            "",
+            "abc123",
+            "ABC通讯录",
+            "還款 聯繫 債務,明天。上*门",
+            "甚麼甚至甚么甚麽甚",
+            "1,280.00元 18:00前。還款",
+            "３天, 好！\r\n明天",
+            "㐀鿿ꀀ〇〡\u{3000}\u{33FF}",
+            "逾‍期😡！明天𠮶",
+            "ÀÉ İstanbul ß ΣΑΣ",
+            ",开头。,。结尾,",
+            "a。b。。c,1,2",
+        ] {
+            assert_same_fold(input);
+        }
+        // Every message of the training corpus, sliced at each character, covers the mixes
+        // real text has (runs ending in every kind of character).
+        let corpus = include_str!("../corpus/train.jsonl");
+        for line in corpus.lines().take(300) {
+            assert_same_fold(line);
+            for (i, _) in line.char_indices().step_by(7) {
+                assert_same_fold(&line[i..]);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn fast_path_folds_arbitrary_text_like_one_character_at_a_time(
+            input in "[a-zA-Z0-9 ,.:/\\-。，！？甚麼么還款聯繫债务上门通讯录ＴＸＬ１８\u{3000}-\u{3500}\u{9FF0}-\u{A010}]{0,40}|\\PC{0,60}"
+        ) {
+            assert_same_fold(&input);
         }
     }
 }
