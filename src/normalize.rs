@@ -207,7 +207,8 @@ fn fold<S: Sink>(input: &str, out: &mut S) {
             1
         } else if (0xE3..=0xE9).contains(&b) {
             // A three-byte sequence (the input is valid UTF-8): U+3000..=U+9FFF.
-            let cp = (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            let cp =
+                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
             if (CJK_FIRST..=CJK_LAST).contains(&cp) && cp != SHEN && !table.is_mapped(cp) {
                 3
             } else {
@@ -256,7 +257,11 @@ fn fold_char<S: Sink>(
             *pending_break = false;
         }
         // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
-        let c = if raw == '甚' && next().is_some_and(|n| matches!(n, '麼' | '么' | '麽')) { '什' } else { table.cjk(raw) };
+        let c = if raw == '甚' && next().is_some_and(|n| matches!(n, '麼' | '么' | '麽')) {
+            '什'
+        } else {
+            table.cjk(raw)
+        };
         out.push(c, i, end);
         return;
     }

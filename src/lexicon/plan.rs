@@ -131,12 +131,45 @@ pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
         let mut ex = Extractor::new();
         ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
         if let Some(lits) = ex.extract(hir).literals() {
-            candidates.push((lits.iter().map(|l| l.as_bytes().to_vec()).collect(), side));
+            let mut set: Vec<Vec<u8>> = lits.iter().map(|l| whole_chars(l.as_bytes(), side).to_vec()).collect();
+            set.sort_unstable();
+            set.dedup();
+            candidates.push((set, side));
         }
     }
     candidates.extend(required(hir).map(|r| (r, Side::Inner)));
     // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
     candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
+}
+
+/// `lit` without the partial character the extractor leaves when it shortens a literal to stay
+/// within its limits ("这" plus the first byte of the next character): the automaton would report
+/// it as often as the whole character, and the gate's rarity would be overrated. A prefix keeps
+/// its start and a suffix its end, so the windows they open do not move.
+fn whole_chars(lit: &[u8], side: Side) -> &[u8] {
+    let starts_char = |b: u8| (b as i8) >= -0x40;
+    match side {
+        Side::Suffix => {
+            let skip = lit.iter().take_while(|&&b| !starts_char(b)).count();
+            &lit[skip..]
+        }
+        _ => {
+            let mut end = lit.len();
+            while let Some(start) = lit[..end].iter().rposition(|&b| starts_char(b)) {
+                let need = match lit[start] {
+                    b if b < 0x80 => 1,
+                    b if b >= 0xF0 => 4,
+                    b if b >= 0xE0 => 3,
+                    _ => 2,
+                };
+                if start + need <= end {
+                    break;
+                }
+                end = start;
+            }
+            &lit[..end]
+        }
+    }
 }
 
 /// `hir` with its character classes made cheap to compile without changing what they match in
