@@ -182,7 +182,10 @@ impl Context {
         };
         let reaches = |m: &Mark, window: usize| {
             let gap = &norm.text[m.end..hit_start];
-            gap.chars().count() <= window && self.consequences.find(gap).is_none()
+            // "不会将你的相片放上网" (Cantonese and written 将 = 把 right after the negator)
+            // is the object marker, not "will": it does not end the negation's reach.
+            let tail = gap.strip_prefix('将').unwrap_or(gap);
+            gap.chars().count() <= window && self.consequences.find(tail).is_none()
         };
         match m.word {
             Word::Negator => reaches(m, self.window),
@@ -399,13 +402,14 @@ impl Context {
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
-        // The debtor's side first, so "借款人" is not taken for a lender.
-        if self.other_words.name(label) {
-            Some(false)
-        } else if self.collector_words.name(label) {
-            Some(true)
-        } else {
-            None
+        // The longer word decides, the debtor's side on a tie, so "借款人" is not taken for a
+        // lender and a masked sender ("某用户", a collector word) is not the "用户" of an app.
+        let other = self.other_words.longest(label);
+        let collector = self.collector_words.longest(label);
+        match (other, collector) {
+            (0, 0) => None,
+            (o, c) if o >= c => Some(false),
+            _ => Some(true),
         }
     }
 
@@ -450,6 +454,16 @@ impl SpeakerWords {
         self.words
             .find_overlapping_iter(label)
             .any(|m| !self.single[m.pattern().as_usize()] || (m.start() == 0 && m.end() == label.len()))
+    }
+
+    /// The length in bytes of the longest word of this side that names `label` (0 for none).
+    fn longest(&self, label: &str) -> usize {
+        self.words
+            .find_overlapping_iter(label)
+            .filter(|m| !self.single[m.pattern().as_usize()] || (m.start() == 0 && m.end() == label.len()))
+            .map(|m| m.end() - m.start())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -505,6 +519,13 @@ mod tests {
     }
 
     #[test]
+    fn jiang_right_after_a_negator_marks_the_object_not_a_consequence() {
+        assert!(negated_at("我唔会将你啲相放上网,放心啦", "放上网"));
+        assert!(!negated_at("你不还将放上网", "放上网"));
+        assert!(!negated_at("我们不会再等,将放上网", "放上网"));
+    }
+
+    #[test]
     fn negation_stops_at_the_clause() {
         assert!(!negated_at("我们不会打电话,明天上门", "上门"));
     }
@@ -524,6 +545,15 @@ mod tests {
         let t = c.turns("网友提问:催收说要上门\n律师回答:不能上门");
         assert_eq!(t.len(), 2);
         assert!(t.iter().all(|t| !t.collector));
+    }
+
+    #[test]
+    fn a_masked_sender_is_not_the_app_user() {
+        let c = ctx();
+        let t = c.turns("[业主群]\n某用户: 12栋的张三在我们平台借款逾期\n业主: 发这个干嘛?");
+        assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false]);
+        let t = c.turns("客服: 您的账单已逾期\n用户: 知道了");
+        assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false]);
     }
 
     #[test]
