@@ -131,9 +131,13 @@ pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
         let mut ex = Extractor::new();
         ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
         if let Some(lits) = ex.extract(hir).literals() {
-            let mut set: Vec<Vec<u8>> = lits.iter().map(|l| whole_chars(l.as_bytes(), side).to_vec()).collect();
-            set.sort_unstable();
-            set.dedup();
+            let mut set: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
+            for l in lits {
+                let l = whole_chars(l.as_bytes(), side);
+                if !set.iter().any(|s| s == l) {
+                    set.push(l.to_vec());
+                }
+            }
             candidates.push((set, side));
         }
     }
@@ -318,5 +322,20 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         }
         HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).max_by_key(|c| quality(c)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortened_literals_keep_whole_characters_on_the_side_that_opens_the_window() {
+        let zhe_ge = "这个".as_bytes();
+        assert_eq!(whole_chars(&zhe_ge[..4], Side::Prefix), "这".as_bytes());
+        assert_eq!(whole_chars(&zhe_ge[..6], Side::Prefix), zhe_ge);
+        assert_eq!(whole_chars(&zhe_ge[2..], Side::Suffix), "个".as_bytes());
+        assert_eq!(whole_chars(b"ab", Side::Inner), b"ab");
+        assert!(whole_chars(&zhe_ge[..2], Side::Prefix).is_empty());
     }
 }
