@@ -54,11 +54,16 @@ impl Normalized {
 
     #[inline]
     fn push(&mut self, c: char, from: usize, to: usize) {
-        let (f, t) = (from as u32, to as u32);
         self.text.push(c);
+        self.map_bytes(c.len_utf8(), from as u32, to as u32);
+    }
+
+    /// Records that the last `len` bytes of `text` came from input bytes `f..t`.
+    #[inline(always)]
+    fn map_bytes(&mut self, len: usize, f: u32, t: u32) {
         // Fixed-size copies compile to plain stores; a per-byte loop or a variable-length
         // slice (a memmove call) costs several times more on the hot path.
-        match c.len_utf8() {
+        match len {
             1 => {
                 self.src_start.push(f);
                 self.src_end.push(t);
@@ -142,25 +147,8 @@ impl Sink for Normalized {
         let run = &input[from..to];
         self.text.push_str(run);
         for (i, c) in run.char_indices() {
-            let (f, t) = ((from + i) as u32, (from + i + c.len_utf8()) as u32);
-            match c.len_utf8() {
-                1 => {
-                    self.src_start.push(f);
-                    self.src_end.push(t);
-                }
-                2 => {
-                    self.src_start.extend_from_slice(&[f; 2]);
-                    self.src_end.extend_from_slice(&[t; 2]);
-                }
-                3 => {
-                    self.src_start.extend_from_slice(&[f; 3]);
-                    self.src_end.extend_from_slice(&[t; 3]);
-                }
-                _ => {
-                    self.src_start.extend_from_slice(&[f; 4]);
-                    self.src_end.extend_from_slice(&[t; 4]);
-                }
-            }
+            let len = c.len_utf8();
+            self.map_bytes(len, (from + i) as u32, (from + i + len) as u32);
         }
     }
     #[inline]
