@@ -499,58 +499,13 @@ mod tests {
         }
     }
 
-    /// The folding loop as it was before the byte-level fast path: every character decoded
-    /// and folded on its own. The fast path must give exactly the same text, map and breaks.
+    /// Every character decoded and folded on its own by `fold_char`, with no byte-level runs:
+    /// the fast path must give exactly the same text, map and breaks.
     fn fold_one_by_one<S: Sink>(input: &str, out: &mut S) {
-        let table = &*T2S;
-        let mut chars = input.char_indices().peekable();
         let mut pending_break = false;
-        while let Some((i, raw)) = chars.next() {
+        for (i, raw) in input.char_indices() {
             let end = i + raw.len_utf8();
-            // Fast path for the bulk of Chinese text: a CJK ideograph is never a separator, has no
-            // width or case to fold, and only needs the Traditional→Simplified table. Going through
-            // the general branch below costs three Unicode table lookups per character.
-            if (CJK_FIRST..=CJK_LAST).contains(&(raw as u32)) {
-                if pending_break {
-                    out.clause_break();
-                    pending_break = false;
-                }
-                // 甚麼/甚么 is the Traditional 什么; a bare 甚 (甚至, 甚好) stays.
-                let c = if raw == '甚' && chars.peek().is_some_and(|&(_, n)| matches!(n, '麼' | '么' | '麽')) {
-                    '什'
-                } else {
-                    table.cjk(raw)
-                };
-                out.push(c, i, end);
-                continue;
-            }
-            let c = fold_width(raw);
-            if is_separator(c) {
-                let between_digits = matches!(c, ',' | '.' | ':' | '/' | '-')
-                    && out.text().as_bytes().last().is_some_and(u8::is_ascii_digit)
-                    && chars.peek().is_some_and(|&(_, n)| fold_width(n).is_ascii_digit());
-                if between_digits {
-                    out.push(c, i, end);
-                } else if is_clause_break(c) {
-                    pending_break = true;
-                }
-                continue;
-            }
-            if pending_break {
-                out.clause_break();
-                pending_break = false;
-            }
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase(), i, end);
-            } else if let Some(s) = table.get(c) {
-                out.push(s, i, end);
-            } else if c.is_alphabetic() && !c.is_lowercase() && c.to_lowercase().next() != Some(c) {
-                for l in c.to_lowercase() {
-                    out.push(l, i, end);
-                }
-            } else {
-                out.push(c, i, end);
-            }
+            fold_char(raw, i, end, || input[end..].chars().next(), &mut pending_break, &T2S, out);
         }
     }
 
