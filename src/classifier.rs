@@ -251,16 +251,16 @@ impl Classifier {
         // ("台端…警方近日将前往拘提", "移交警方"): in a message that speaks to "you", the
         // collector said it, and it does not make the whole message a report. A news item
         // ("警方已介入调查") speaks of third persons and keeps the cue.
-        let addressed = ["你", "您", "妳", "台端", "阁下", "閣下"].iter().any(|w| input.contains(w));
+        let addressed = || ["你", "您", "妳", "台端", "阁下", "閣下"].iter().any(|w| input.contains(w));
         let within_claim = |e: &Evidence| {
-            addressed
-                && matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
+            matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
                 && ev.iter().any(|o| {
                     matches!(rules[o.rule].kind, RuleKind::Category(Category::Threat | Category::Pressure))
                         && o.byte_start <= e.byte_start
                         && e.byte_end <= o.byte_end
                         && (o.byte_end - o.byte_start) > (e.byte_end - e.byte_start)
                 })
+                && addressed()
         };
         let cue = |c: Cue, ev: &[Evidence]| {
             let ids: Vec<usize> = ev.iter().filter(|e| !inside(e) && !within_claim(e)).map(|e| e.rule).collect();
