@@ -99,10 +99,7 @@ impl Context {
             let mut qa: Vec<&String> = w.qa_labels.iter().collect();
             qa.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
             let alt = qa.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
-            Regex::new(&format!(
-                r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?(\p{{Han}}{{0,6}}?(?:{alt}))[】\]]?[ \t\u{{3000}}]*[:：]"
-            ))
-            .expect("Q&A label regex")
+            inline_label(&format!(r"\p{{Han}}{{0,6}}?(?:{alt})"))
         });
         let anonymous = norm(&w.anonymous_speakers);
         let anonymous_inline = {
@@ -113,13 +110,7 @@ impl Context {
                     alt.push(regex::escape(&l.to_ascii_uppercase()));
                 }
             }
-            (!alt.is_empty()).then(|| {
-                Regex::new(&format!(
-                    r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({})[】\]]?[ \t\u{{3000}}]*[:：]",
-                    alt.join("|")
-                ))
-                .expect("anonymous label regex")
-            })
+            (!alt.is_empty()).then(|| inline_label(&alt.join("|")))
         };
         let turn_words = |l: &Vec<String>| {
             AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(norm(l)).expect("turn words")
@@ -468,6 +459,13 @@ impl SpeakerWords {
 }
 
 /// The turn holding an input byte, if the text is a transcript.
+/// A speaker label inside running text: at the start or after a sentence end, optionally in
+/// brackets, then a colon; group 1 is the label, as `label` (a regex) matches it.
+fn inline_label(label: &str) -> Regex {
+    Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({label})[】\]]?[ \t\u{{3000}}]*[:：]"))
+        .expect("inline label regex")
+}
+
 pub(crate) fn turn_at(turns: &[Turn], byte: usize) -> Option<&Turn> {
     turns.iter().rev().find(|t| t.byte_start <= byte)
 }
