@@ -19,19 +19,19 @@ use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
-    method: String,
-    status: String,
+    route: &'static str,
+    method: &'static str,
+    status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VerdictLabels {
-    verdict: String,
+    verdict: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -41,7 +41,7 @@ struct VersionLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ResultLabels {
-    result: String,
+    result: &'static str,
 }
 
 /// The service's metrics and their registry.
@@ -86,7 +86,7 @@ impl Metrics {
         registry.register("lexicon_reloads", "Lexicon reloads by result", reloads.clone());
         for v in Verdict::ALL {
             // Every verdict appears from the start, so rates work before the first one is seen.
-            let _ = verdicts.get_or_create(&VerdictLabels { verdict: v.as_str().into() });
+            let _ = verdicts.get_or_create(&VerdictLabels { verdict: v.as_str() });
         }
         Metrics {
             registry,
@@ -103,7 +103,7 @@ impl Metrics {
 
     /// Records one classified message.
     pub fn verdict(&self, v: Verdict) {
-        self.verdicts.get_or_create(&VerdictLabels { verdict: v.as_str().into() }).inc();
+        self.verdicts.get_or_create(&VerdictLabels { verdict: v.as_str() }).inc();
     }
 
     /// Records one batch item that could not be read.
@@ -120,7 +120,7 @@ impl Metrics {
 
     /// Records a reload attempt.
     pub fn reloads(&self, ok: bool) {
-        self.reloads.get_or_create(&ResultLabels { result: if ok { "ok" } else { "error" }.into() }).inc();
+        self.reloads.get_or_create(&ResultLabels { result: if ok { "ok" } else { "error" } }).inc();
     }
 
     /// Everything in the text exposition format.
@@ -154,24 +154,27 @@ pub(super) async fn observe(
     req.extensions_mut().insert(RequestId(id));
     // Unmatched paths and odd methods share one label each, so scanners cannot grow the label
     // set without bound.
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| super::PATHS.iter().copied().find(|p| *p == m.as_str()))
+        .unwrap_or("unmatched");
     let method = match req.method().as_str() {
-        m @ ("GET" | "POST" | "HEAD" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
         _ => "other",
-    }
-    .to_string();
+    };
     let mut res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels { route: route.clone(), method: method.clone(), status: status.to_string() })
-        .inc();
-    state.metrics.latency.get_or_create(&RouteLabels { route: route.clone() }).observe(secs);
+    state.metrics.requests.get_or_create(&RequestLabels { route, method, status }).inc();
+    state.metrics.latency.get_or_create(&RouteLabels { route }).observe(secs);
     tracing::info!(id, method, route, status, latency_us = (secs * 1e6) as u64, "request");
-    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
-        res.headers_mut().insert("x-request-id", v);
-    }
+    res.headers_mut().insert("x-request-id", HeaderValue::from(id));
     res
 }
