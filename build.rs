@@ -7,11 +7,14 @@
 #[path = "src/lexicon/plan.rs"]
 #[allow(dead_code)]
 mod plan;
+#[path = "src/t2s.rs"]
+mod t2s;
 
 use std::fmt::Write as _;
 
 fn main() {
     println!("cargo:rerun-if-changed=src/lexicon/plan.rs");
+    println!("cargo:rerun-if-changed=src/t2s.rs");
     println!("cargo:rerun-if-changed=lexicons");
     let mut files: Vec<_> = std::fs::read_dir("lexicons")
         .expect("lexicons/ directory")
@@ -19,6 +22,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
+    // Loading looks a pattern up after folding its Traditional characters (as messages are
+    // folded), so the table is keyed, and planned, by the folded text.
+    let t2s: std::collections::HashMap<char, char> = t2s::t2s_pairs().collect();
     let mut patterns = Vec::new();
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
@@ -30,7 +36,7 @@ fn main() {
         let rules = table.get("rule").and_then(|r| r.as_array()).map(Vec::as_slice).unwrap_or_default();
         for rule in rules {
             let list = rule.get("patterns").and_then(|p| p.as_array()).map(Vec::as_slice).unwrap_or_default();
-            patterns.extend(list.iter().filter_map(|p| p.as_str()).map(str::to_string));
+            patterns.extend(list.iter().filter_map(|p| p.as_str()).map(|p| simplify(&t2s, p)));
         }
     }
     patterns.sort();
@@ -81,4 +87,9 @@ fn literals(set: &plan::Literals) -> String {
     }
     s.push(']');
     s
+}
+
+/// `normalize::simplify`: each character through the Traditional→Simplified table.
+fn simplify(t2s: &std::collections::HashMap<char, char>, s: &str) -> String {
+    s.chars().map(|c| t2s.get(&c).copied().unwrap_or(c)).collect()
 }

@@ -34,6 +34,7 @@ mod score;
 pub mod server;
 mod span;
 pub mod summary;
+mod t2s;
 mod tokenize;
 
 pub use classifier::{Classifier, ClassifierBuilder};
