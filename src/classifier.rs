@@ -358,7 +358,20 @@ const SETTLED: &[&str] = &["结清", "还清", "还款成功", "无待还"];
 /// Recourse a debtor could turn to ("网友", "警方", "投诉", "监管部门"): a collector names them
 /// to taunt or to reassure, so in the collector's own clause they do not make a report.
 const RECOURSE: &[&str] = &[
-    "网友", "警方", "警察", "报警", "投诉", "举报", "维权", "监管", "银保监", "12378", "12315", "110", "记者", "媒体",
+    "网友",
+    "警方",
+    "警察",
+    "报警",
+    "投诉",
+    "举报",
+    "维权",
+    "监管",
+    "银保监",
+    "12378",
+    "12315",
+    "110",
+    "记者",
+    "媒体",
 ];
 
 /// Hearsay that a sentence goes on to deny ("网上有人说我们会爆通讯录,那是谣言"): what it
@@ -367,13 +380,16 @@ const HEARSAY: &[&str] = &["有人说", "网上说", "网传", "据说", "传言
 const DENIAL: &[&str] = &["谣言", "不是真的", "是假的", "不实", "绝无此事", "没有这回事", "没有的事"];
 const SENTENCE_ENDS: &[char] = &['。', '！', '!', '？', '?', '\n'];
 
-/// True when evidence `e` sits after hearsay and before a denial in one sentence.
+/// True when evidence `e` ends after hearsay and before a denial in one sentence. The sentence
+/// is the one `e` ends in: a pattern can run in from the sentence before ("已逾期。网上有人说
+/// 我们会爆通讯录"), since punctuation is dropped before matching.
 fn hearsay_denied(input: &str, e: &Evidence) -> bool {
-    let start = input[..e.byte_start].rfind(SENTENCE_ENDS).map_or(0, |i| i + 1);
+    let last = input[..e.byte_end].char_indices().next_back().map_or(e.byte_start, |(i, _)| i);
+    let start = input[..last]
+        .rfind(SENTENCE_ENDS)
+        .map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
     let end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
-    // `start` may fall inside a multi-byte sentence end; step to the next char boundary.
-    let start = (start..=e.byte_start).find(|&i| input.is_char_boundary(i)).unwrap_or(e.byte_start);
-    let before = crate::normalize(&input[start..e.byte_start]).text;
+    let before = crate::normalize(&input[start..e.byte_end]).text;
     if !HEARSAY.iter().any(|w| before.contains(w)) {
         return false;
     }
@@ -384,22 +400,41 @@ fn hearsay_denied(input: &str, e: &Evidence) -> bool {
 /// Characters that end a clause in the input.
 const CLAUSE_BREAKS: &[char] = &['。', '，', ',', '！', '!', '？', '?', '；', ';', '：', ':', '\n', '…', '　'];
 
-/// Collector self-references: a clause holding one speaks for the lender or its agency.
-const COLLECTOR_SELF: &[&str] =
-    &["本平台", "我司", "本公司", "我们平台", "我們平台", "本行", "我行", "我们公司", "我們公司", "本机构", "本機構", "我哋公司"];
+/// Collector self-references: a sentence holding one speaks for the lender or its agency
+/// ("如对本通知有异议,可向监管部门反映").
+const COLLECTOR_SELF: &[&str] = &[
+    "本平台",
+    "我司",
+    "本公司",
+    "我们平台",
+    "我們平台",
+    "本行",
+    "我行",
+    "我们公司",
+    "我們公司",
+    "本机构",
+    "本機構",
+    "我哋公司",
+    "本通知",
+    "本函",
+    "本催收函",
+];
 
-/// True when the clause around `e` (outside quotation marks) is the collector's: it names the
-/// lender itself ("本平台", "我司"), or it speaks to "你" and holds no first-person "我" of a
-/// debtor telling their own story ("我们"/"我司" are not that "我").
+/// True when the clause around `e` (outside quotation marks) is the collector's: its sentence
+/// names the lender itself ("本平台", "我司", "本通知"), or the clause speaks to "你" and holds
+/// no first-person "我" of a debtor telling their own story ("我们"/"我司" are not that "我").
 fn collector_clause(input: &str, e: &Evidence, quoted: &[(usize, usize)]) -> bool {
-    let start = input[..e.byte_start].rfind(CLAUSE_BREAKS).map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
+    let after_break = |i: usize| i + input[i..].chars().next().map_or(1, char::len_utf8);
+    let s_start = input[..e.byte_start].rfind(SENTENCE_ENDS).map_or(0, after_break);
+    let s_end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
+    if COLLECTOR_SELF.iter().any(|w| input[s_start..s_end].contains(w)) {
+        return true;
+    }
+    let start = input[..e.byte_start].rfind(CLAUSE_BREAKS).map_or(0, after_break);
     let end = input[e.byte_end..].find(CLAUSE_BREAKS).map_or(input.len(), |i| e.byte_end + i);
     let mut you = false;
     let mut me = false;
     let clause = &input[start..end];
-    if COLLECTOR_SELF.iter().any(|w| clause.contains(w)) {
-        return true;
-    }
     let mut it = clause.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         let at = start + i;
