@@ -385,9 +385,8 @@ const SENTENCE_ENDS: &[char] = &['。', '！', '!', '？', '?', '\n'];
 /// 我们会爆通讯录"), since punctuation is dropped before matching.
 fn hearsay_denied(input: &str, e: &Evidence) -> bool {
     let last = input[..e.byte_end].char_indices().next_back().map_or(e.byte_start, |(i, _)| i);
-    let start = input[..last]
-        .rfind(SENTENCE_ENDS)
-        .map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
+    let start =
+        input[..last].rfind(SENTENCE_ENDS).map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
     let end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
     let before = crate::normalize(&input[start..e.byte_end]).text;
     if !HEARSAY.iter().any(|w| before.contains(w)) {

@@ -161,14 +161,8 @@ fn a_debtor_recounting_what_the_collector_told_them_is_a_report() {
 #[test]
 fn a_recourse_word_in_the_collectors_own_clause_does_not_make_a_report() {
     // The collector taunts the debtor about the police and netizens: still a threat.
-    assert_eq!(
-        verdict("别以为报警有用,警方不会管你这种欠钱不还的,明天就派人到你单位找你领导"),
-        Verdict::Threat
-    );
-    assert_eq!(
-        verdict("网友都说你这种人就是老赖,今晚再不还就把你的事发到你们小区群"),
-        Verdict::Threat
-    );
+    assert_eq!(verdict("别以为报警有用,警方不会管你这种欠钱不还的,明天就派人到你单位找你领导"), Verdict::Threat);
+    assert_eq!(verdict("网友都说你这种人就是老赖,今晚再不还就把你的事发到你们小区群"), Verdict::Threat);
     // A letter naming the supervisor it answers to is still a letter.
     assert_ne!(
         verdict("您在本平台的借款已逾期20天。本平台严格遵守监管部门的要求,不会骚扰您的家人。请尽快还款。"),
@@ -181,10 +175,7 @@ fn a_recourse_word_in_the_collectors_own_clause_does_not_make_a_report() {
 
 #[test]
 fn hearsay_the_sentence_denies_is_not_said() {
-    assert_eq!(
-        verdict("您的借款已逾期。网上有人说我们会爆通讯录,那是谣言。请于本周内还款。"),
-        Verdict::PoliteReminder
-    );
+    assert_eq!(verdict("您的借款已逾期。网上有人说我们会爆通讯录,那是谣言。请于本周内还款。"), Verdict::PoliteReminder);
     assert_eq!(verdict("有人说我们会爆通讯录?没错,今晚不还就爆你通讯录"), Verdict::Threat);
 }
 
