@@ -230,7 +230,16 @@ impl Classifier {
                 }
                 // A collector's own words are collection, whatever they mention: cues that would
                 // mark a report or an advertisement do not count inside the collector's turn.
-                if turn.is_some() && matches!(rule.kind, RuleKind::Cue(Cue::Reporting | Cue::NonCollection)) {
+                // A settlement notice does ("客服: 您的贷款已全部结清"): nothing is owed.
+                if turn.is_some()
+                    && match rule.kind {
+                        RuleKind::Cue(Cue::Reporting) => true,
+                        RuleKind::Cue(Cue::NonCollection) => {
+                            !SETTLED.iter().any(|w| norm.text[h.start..h.end].contains(w))
+                        }
+                        _ => false,
+                    }
+                {
                     continue;
                 }
                 out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
@@ -262,8 +271,18 @@ impl Classifier {
                 })
                 && addressed()
         };
+        // A reporting word in a clause the collector speaks to the debtor or about itself
+        // ("网友也帮不了你", "警方不会管你", "你去投诉吧", "本平台严格遵守监管部门的要求") is
+        // the collector's own taunt or assurance, not a report about collection: a complaint
+        // or an article speaks of "我" or of third persons.
+        let own_clause = |e: &Evidence| {
+            matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
+                && RECOURSE.iter().any(|w| crate::normalize(&input[e.byte_start..e.byte_end]).text.contains(w))
+                && collector_clause(input, e, &quoted)
+        };
         let cue = |c: Cue, ev: &[Evidence]| {
-            let ids: Vec<usize> = ev.iter().filter(|e| !inside(e) && !within_claim(e)).map(|e| e.rule).collect();
+            let ids: Vec<usize> =
+                ev.iter().filter(|e| !inside(e) && !within_claim(e) && !own_clause(e)).map(|e| e.rule).collect();
             score::noisy_or(rules, ids.iter(), RuleKind::Cue(c))
         };
         let reporting = cue(Cue::Reporting, &ev);
@@ -278,6 +297,7 @@ impl Classifier {
                         && !(reporting > 0.0 && inside(e))
                         && (third_party && !non_collection || !r.requires_third_party)
                         && !(non_collection && c == Category::PoliteReminder)
+                        && !hearsay_denied(input, e)
                 }
             }
         });
@@ -330,6 +350,108 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Classifier>();
 };
+
+/// Words of a settlement notice cue ("已全部结清", "还款成功"): in a service agent's turn they
+/// still say that nothing is owed.
+const SETTLED: &[&str] = &["结清", "还清", "还款成功", "无待还"];
+
+/// Recourse a debtor could turn to ("网友", "警方", "投诉", "监管部门"): a collector names them
+/// to taunt or to reassure, so in the collector's own clause they do not make a report.
+const RECOURSE: &[&str] = &[
+    "网友",
+    "警方",
+    "警察",
+    "报警",
+    "投诉",
+    "举报",
+    "维权",
+    "监管",
+    "银保监",
+    "12378",
+    "12315",
+    "110",
+    "记者",
+    "媒体",
+];
+
+/// Hearsay that a sentence goes on to deny ("网上有人说我们会爆通讯录,那是谣言"): what it
+/// reports is refuted, not said.
+const HEARSAY: &[&str] = &["有人说", "网上说", "网传", "据说", "传言", "听说", "有人讲"];
+const DENIAL: &[&str] = &["谣言", "不是真的", "是假的", "不实", "绝无此事", "没有这回事", "没有的事"];
+const SENTENCE_ENDS: &[char] = &['。', '！', '!', '？', '?', '\n'];
+
+/// True when evidence `e` ends after hearsay and before a denial in one sentence. The sentence
+/// is the one `e` ends in: a pattern can run in from the sentence before ("已逾期。网上有人说
+/// 我们会爆通讯录"), since punctuation is dropped before matching.
+fn hearsay_denied(input: &str, e: &Evidence) -> bool {
+    let last = input[..e.byte_end].char_indices().next_back().map_or(e.byte_start, |(i, _)| i);
+    let start =
+        input[..last].rfind(SENTENCE_ENDS).map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
+    let end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
+    let before = crate::normalize(&input[start..e.byte_end]).text;
+    if !HEARSAY.iter().any(|w| before.contains(w)) {
+        return false;
+    }
+    let after = crate::normalize(&input[e.byte_end..end]).text;
+    DENIAL.iter().any(|w| after.contains(w))
+}
+
+/// Characters that end a clause in the input.
+const CLAUSE_BREAKS: &[char] = &['。', '，', ',', '！', '!', '？', '?', '；', ';', '：', ':', '\n', '…', '　'];
+
+/// Collector self-references: a sentence holding one speaks for the lender or its agency
+/// ("如对本通知有异议,可向监管部门反映").
+const COLLECTOR_SELF: &[&str] = &[
+    "本平台",
+    "我司",
+    "本公司",
+    "我们平台",
+    "我們平台",
+    "本行",
+    "我行",
+    "我们公司",
+    "我們公司",
+    "本机构",
+    "本機構",
+    "我哋公司",
+    "本通知",
+    "本函",
+    "本催收函",
+];
+
+/// True when the clause around `e` (outside quotation marks) is the collector's: its sentence
+/// names the lender itself ("本平台", "我司", "本通知"), or the clause speaks to "你" and holds
+/// no first-person "我" of a debtor telling their own story ("我们"/"我司" are not that "我").
+fn collector_clause(input: &str, e: &Evidence, quoted: &[(usize, usize)]) -> bool {
+    let after_break = |i: usize| i + input[i..].chars().next().map_or(1, char::len_utf8);
+    let s_start = input[..e.byte_start].rfind(SENTENCE_ENDS).map_or(0, after_break);
+    let s_end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
+    if COLLECTOR_SELF.iter().any(|w| input[s_start..s_end].contains(w)) {
+        return true;
+    }
+    let start = input[..e.byte_start].rfind(CLAUSE_BREAKS).map_or(0, after_break);
+    let end = input[e.byte_end..].find(CLAUSE_BREAKS).map_or(input.len(), |i| e.byte_end + i);
+    let mut you = false;
+    let mut me = false;
+    let clause = &input[start..end];
+    let mut it = clause.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let at = start + i;
+        if quoted.iter().any(|&(s, t)| s <= at && at < t) {
+            continue;
+        }
+        match c {
+            '你' | '妳' => you = true,
+            '我' => {
+                if !matches!(it.peek(), Some((_, '们' | '們' | '司' | '行' | '哋'))) {
+                    me = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    you && !me
+}
 
 /// Every phrase and variant of `rules`, normalized, sorted and deduplicated.
 fn normalized_phrases(rules: &[Rule]) -> Vec<String> {

@@ -157,3 +157,51 @@ fn a_debtor_recounting_what_the_collector_told_them_is_a_report() {
     assert_eq!(verdict("你家人他们跟我说会帮你还,今天再不还我们就去你单位找你领导。"), Verdict::Threat);
     assert_eq!(verdict("我们说到做到,不还就上门找你。"), Verdict::Threat);
 }
+
+#[test]
+fn a_recourse_word_in_the_collectors_own_clause_does_not_make_a_report() {
+    // The collector taunts the debtor about the police and netizens: still a threat.
+    assert_eq!(verdict("别以为报警有用,警方不会管你这种欠钱不还的,明天就派人到你单位找你领导"), Verdict::Threat);
+    assert_eq!(verdict("网友都说你这种人就是老赖,今晚再不还就把你的事发到你们小区群"), Verdict::Threat);
+    // A letter naming the supervisor it answers to is still a letter.
+    assert_ne!(
+        verdict("您在本平台的借款已逾期20天。本平台严格遵守监管部门的要求,不会骚扰您的家人。请尽快还款。"),
+        Verdict::None
+    );
+    // A debtor's own story, or a relative relaying what the collector said, stays a report.
+    assert_eq!(verdict("网友爆料:催收说不还钱就去我单位闹,我该怎么办"), Verdict::None);
+    assert_eq!(verdict("弟,催收说你再不还就起诉你,还说要把你照片发到朋友圈"), Verdict::None);
+}
+
+#[test]
+fn hearsay_the_sentence_denies_is_not_said() {
+    assert_eq!(verdict("您的借款已逾期。网上有人说我们会爆通讯录,那是谣言。请于本周内还款。"), Verdict::PoliteReminder);
+    assert_eq!(verdict("有人说我们会爆通讯录?没错,今晚不还就爆你通讯录"), Verdict::Threat);
+}
+
+#[test]
+fn a_settlement_notice_in_a_service_turn_is_not_a_reminder() {
+    assert_eq!(
+        verdict("客服: 您好,您的贷款已全部结清,结清证明将发送至您的邮箱。\n客户: 好的\n客服: 结清后不会再有还款提醒。"),
+        Verdict::None
+    );
+    // An application "审核通过" in the agent's turn is not a settlement.
+    assert_eq!(
+        verdict("客服:您的借款逾期了,我们可以给您申请30天延期。\n客户:真的?\n客服:是的,审核通过会短信通知您。"),
+        Verdict::PoliteReminder
+    );
+}
+
+#[test]
+fn a_parent_scolding_a_child_about_money_is_not_collection() {
+    assert_eq!(verdict("爸:你借同学的钱赶紧还了,做人要讲诚信,别让人家说闲话"), Verdict::None);
+    assert_eq!(
+        verdict("催收员:你是刘伟的妈妈吧?你儿子在我们平台借了两万一直没还。\n妈妈:什么?"),
+        Verdict::IllegalDisclosure
+    );
+}
+
+#[test]
+fn cantonese_bare_m_hai_is_a_denial() {
+    assert_ne!(verdict("陳小姐,唔係追數咁嚴重,只係提提你今期供款遲咗十四日未入數"), Verdict::Pressure);
+}
