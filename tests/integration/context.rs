@@ -205,3 +205,10 @@ fn a_parent_scolding_a_child_about_money_is_not_collection() {
 fn cantonese_bare_m_hai_is_a_denial() {
     assert_ne!(verdict("陳小姐,唔係追數咁嚴重,只係提提你今期供款遲咗十四日未入數"), Verdict::Pressure);
 }
+
+#[test]
+fn an_either_or_proposal_with_yao_bu_is_not_a_denial() {
+    // 要不…要不… offers a choice; the act after it is still announced. 不会 still denies it.
+    assert_eq!(verdict("要不你今晚就把钱还了,要不明天我们的人就去你公司找你,自己选。"), Verdict::Threat);
+    assert_eq!(verdict("你今晚把钱还了就行,明天我们不会去你公司找你。"), Verdict::None);
+}
