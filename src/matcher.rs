@@ -386,6 +386,12 @@ mod tests {
         let inner = gate("(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)").unwrap();
         assert_eq!(inner, (vec!["通讯录"].into_iter().map(String::from).collect(), Side::Inner));
         assert_eq!(gate("[\\p{Han}]{2,4}"), None);
+        // A lone common character (你, 您) opens a window in most messages: a larger set of
+        // rarer characters is the better gate.
+        assert_eq!(
+            gate("(你|您)[\\p{Han}]{0,2}(哥|姐|妹)").unwrap(),
+            (vec!["哥", "妹", "姐"].into_iter().map(String::from).collect(), Side::Suffix)
+        );
     }
 
     #[test]
