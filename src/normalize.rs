@@ -190,20 +190,20 @@ fn fold<S: Sink>(input: &str, out: &mut S) {
     let mut i = 0;
     let mut pending_break = false;
     while i < bytes.len() {
-        let b = bytes[i];
-        let same = if b.is_ascii_lowercase() || b.is_ascii_digit() {
-            1
-        } else if (0xE3..=0xE9).contains(&b) {
+        // One slice pattern checks the length once for all three bytes of a character, and one
+        // bitmap lookup replaces the range, 甚 and table checks (a fifth of the fold's work).
+        let same = match bytes[i..] {
+            [b, ..] if b.is_ascii_lowercase() || b.is_ascii_digit() => 1,
             // A three-byte sequence (the input is valid UTF-8): U+3000..=U+9FFF.
-            let cp =
-                (u32::from(b & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
-            if (CJK_FIRST..=CJK_LAST).contains(&cp) && cp != SHEN && !table.is_mapped(cp) {
-                3
-            } else {
-                0
+            [b @ 0xE3..=0xE9, b1, b2, ..] => {
+                let cp = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+                if table.unchanged(cp) {
+                    3
+                } else {
+                    0
+                }
             }
-        } else {
-            0
+            _ => 0,
         };
         if same != 0 {
             if pending_break {
@@ -329,18 +329,23 @@ struct T2sTable {
     /// One bit per CJK code point: set when `cjk` maps it. Most text is already Simplified, and
     /// this 3 KB bitmap stays in the L1 cache where the 108 KB table does not.
     mapped: Vec<u64>,
+    /// One bit per code point of U+3000..=U+9FFF: set when the fast path of [`fold`] copies it
+    /// unchanged (a CJK ideograph the table does not map, other than 甚).
+    unchanged: Vec<u64>,
     rest: HashMap<char, char>,
 }
 
 const CJK_FIRST: u32 = 0x3400;
 const CJK_LAST: u32 = 0x9FFF;
+/// The first code point of a three-byte UTF-8 sequence led by 0xE3.
+const FAST_FIRST: u32 = 0x3000;
 
 impl T2sTable {
-    /// Whether the code point `u` in `CJK_FIRST..=CJK_LAST` has a Simplified form of its own.
+    /// Whether the code point `u` in U+3000..=U+9FFF folds to itself on the fast path.
     #[inline]
-    fn is_mapped(&self, u: u32) -> bool {
-        let i = (u - CJK_FIRST) as usize;
-        self.mapped[i / 64] & (1 << (i % 64)) != 0
+    fn unchanged(&self, u: u32) -> bool {
+        let i = (u - FAST_FIRST) as usize;
+        self.unchanged[i / 64] & (1 << (i % 64)) != 0
     }
 
     /// The Simplified form of a character in `CJK_FIRST..=CJK_LAST`.
@@ -385,7 +390,14 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
             mapped[i / 64] |= 1 << (i % 64);
         }
     }
-    T2sTable { cjk, mapped, rest }
+    let mut unchanged = vec![0u64; ((CJK_LAST - FAST_FIRST + 1) as usize).div_ceil(64)];
+    for u in CJK_FIRST..=CJK_LAST {
+        if cjk[(u - CJK_FIRST) as usize] == '\0' && u != SHEN {
+            let i = (u - FAST_FIRST) as usize;
+            unchanged[i / 64] |= 1 << (i % 64);
+        }
+    }
+    T2sTable { cjk, mapped, unchanged, rest }
 });
 
 /// `s` with its Traditional characters made Simplified and nothing else touched: regex patterns

@@ -19,7 +19,7 @@ const MAX_GATE: usize = 120;
 /// many literals such a set may hold: each is looked for in the window by a substring search,
 /// which for a few short literals costs a fraction of running the regex.
 const MAX_ALSO: usize = 2;
-const MAX_ALSO_LITERALS: usize = 4;
+const MAX_ALSO_LITERALS: usize = 8;
 
 /// A literal set: one of these byte strings occurs in every match.
 pub(crate) type Literals = Vec<Cow<'static, [u8]>>;
@@ -92,11 +92,10 @@ pub(crate) fn plan(hir: Hir) -> Plan {
     // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
     // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
     let mut also: Vec<Vec<Vec<u8>>> =
-        required_parts(&hir).into_iter().filter(|a| a.len() <= MAX_ALSO_LITERALS && !same_set(a, &gate)).collect();
-    also.sort_by_key(|a| std::cmp::Reverse(quality(a)));
+        required_parts(&hir).into_iter().filter(|a| a.len() <= MAX_ALSO_LITERALS && !implied(a, &gate)).collect();
+    also.sort_by(|a, b| cost(a).total_cmp(&cost(b)));
     also.truncate(MAX_ALSO);
     let owned = |set: Vec<Vec<u8>>| set.into_iter().map(Cow::Owned).collect();
-    let gate = drop_redundant(gate, side);
     Plan { max_len, side, gate: Some(owned(gate)), also: also.into_iter().map(owned).collect() }
 }
 
@@ -121,9 +120,10 @@ fn drop_redundant(gate: Vec<Vec<u8>>, side: Side) -> Vec<Vec<u8>> {
 
 /// Literals one of which every match of `hir` contains, and where, or `None`.
 ///
-/// Tries the prefix and suffix sets of the whole pattern and, inside concatenations, the
-/// required set of each part, and keeps the rarest: `(你|您)…{0,8}(坐牢|判刑)` is gated on
-/// `坐牢|判刑`, not on `你|您`, which nearly every message holds.
+/// Tries the prefix and suffix sets of the whole pattern and the required set of each part of
+/// it, and keeps the one expected to open the fewest windows for the smallest automaton (see
+/// [`cost`]): `(你|您)…{0,8}(坐牢|判刑)` is gated on `坐牢|判刑`, not on `你|您`, which nearly
+/// every message holds.
 pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut candidates: Vec<(Vec<Vec<u8>>, Side)> = Vec::new();
@@ -138,12 +138,16 @@ pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
                     set.push(l.to_vec());
                 }
             }
-            candidates.push((set, side));
+            candidates.push((drop_redundant(set, side), side));
         }
     }
-    candidates.extend(required(hir).map(|r| (r, Side::Inner)));
-    // On equal rarity the earlier candidate wins: a prefix or suffix gate leaves half the window.
-    candidates.into_iter().filter(|(c, _)| usable(c)).rev().max_by_key(|(c, _)| quality(c))
+    candidates.extend(required_parts(hir).into_iter().map(|r| (r, Side::Inner)));
+    // On equal cost the earlier candidate wins: a prefix or suffix gate leaves half the window.
+    let score = |(c, side): &(Vec<Vec<u8>>, Side)| cost(c) * if *side == Side::Inner { 1.25 } else { 1.0 };
+    candidates.into_iter().filter(|(c, _)| usable(c)).fold(None, |best: Option<(Vec<Vec<u8>>, Side)>, c| match best {
+        Some(b) if score(&b) <= score(&c) => Some(b),
+        _ => Some(c),
+    })
 }
 
 /// `lit` without the partial character the extractor leaves when it shortens a literal to stay
@@ -268,9 +272,10 @@ fn bounded(hir: Hir) -> Hir {
     }
 }
 
-/// True when two literal sets hold the same literals.
-fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-    a.len() == b.len() && a.iter().all(|l| b.contains(l))
+/// True when every literal of `gate` holds one of `set`: a window opened by the gate holds one
+/// of them too, so checking for them is wasted.
+fn implied(set: &[Vec<u8>], gate: &[Vec<u8>]) -> bool {
+    gate.iter().all(|g| set.iter().any(|l| g.windows(l.len()).any(|w| w == l.as_slice())))
 }
 
 /// A gate set every literal of which is at least two bytes long, and not too many of them.
@@ -278,12 +283,49 @@ fn usable(lits: &[Vec<u8>]) -> bool {
     !lits.is_empty() && lits.len() <= MAX_GATE && lits.iter().all(|l| l.len() >= 2)
 }
 
-/// Higher is better: the shortest literal's length in characters, up to three (longer ones are
-/// all rare in real traffic), then fewer literals (a smaller, faster automaton).
-fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
-    // Characters are the bytes that do not continue a UTF-8 sequence.
-    let chars = |l: &Vec<u8>| l.iter().filter(|&&b| (b as i8) >= -0x40).count();
-    (lits.iter().map(chars).min().unwrap_or(0).min(3), std::cmp::Reverse(lits.len()))
+/// Characters so common in ordinary Chinese text (and in everyday SMS) that a gate made of one
+/// of them alone would open a window in most messages.
+const COMMON: &str = "的一是不了人我在有他这中大来上个们到说为和你地出道也时年得就那要下以生会自着去之过家\
+    对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老\
+    从动两长知民样现分将外但身些与高意进把法此实回二理点月明其种全工己话儿者向情部正名定女问力机给等几很业\
+    最间新什打便位因重被走电四第门相次东口使再平真听信少关并内加化由却代产入先五万市体别处总才场书比住员九\
+    通目报立马命活难数件安表原车白应路期叫常提感金何更反合放做系计或司利受果亲及今务制解各任至清物台记边共\
+    干接许八特觉望直服题度色字请交爱让认算论百吃义怎元社结六指思每管连带快条变联言往展该领传近留红决周保达\
+    办运半候七必父步完区即求品转量空轻程告语式息写呢识极令收钱未持取设始双越千片容像找友孩站改议形早房音际\
+    则首单据导失拿网若弟谁校读包组视喜离讲您啊吗吧呀哦嗯块号欠款借贷期逾催元哈好呵嘛喔啦";
+
+/// The expected number of occurrences per message of a literal set's literals, roughly, plus a
+/// little for each literal (every one makes the automaton larger and its walk slower): lower is
+/// a better gate. One common character occurs in most messages, another lone character in a
+/// few percent, two characters that are not both common in a fraction of one, longer literals
+/// hardly ever. ASCII runs ("20", "ps") are dates, prices and codes in ordinary traffic.
+fn cost(lits: &[Vec<u8>]) -> f64 {
+    let common = |c: char| COMMON.contains(c);
+    lits.iter()
+        .map(|l| {
+            let s = String::from_utf8_lossy(l);
+            let n = s.chars().count();
+            let per = if s.is_ascii() {
+                match n {
+                    0..=2 => 0.05,
+                    3 => 0.01,
+                    _ => 0.002,
+                }
+            } else {
+                let k = s.chars().filter(|&c| common(c)).count();
+                match (n, k) {
+                    (1, 1) => 0.5,
+                    (1, _) => 0.05,
+                    (2, 2) => 0.02,
+                    (2, 1) => 0.005,
+                    (2, _) => 0.002,
+                    (3, _) => 0.0005,
+                    _ => 0.0001,
+                }
+            };
+            per + 0.0002
+        })
+        .sum()
 }
 
 /// Every usable required literal set of `hir`'s parts (of the whole, when it is not a
@@ -291,8 +333,10 @@ fn quality(lits: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
 fn required_parts(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Capture(c) => required_parts(&c.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).collect(),
-        _ => required(hir).filter(|c| usable(c)).into_iter().collect(),
+        HirKind::Concat(parts) => {
+            parts.iter().filter_map(required).map(|c| drop_redundant(c, Side::Inner)).filter(|c| usable(c)).collect()
+        }
+        _ => required(hir).map(|c| drop_redundant(c, Side::Inner)).filter(|c| usable(c)).into_iter().collect(),
     }
 }
 
@@ -320,7 +364,9 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             }
             Some(all)
         }
-        HirKind::Concat(parts) => parts.iter().filter_map(required).filter(|c| usable(c)).max_by_key(|c| quality(c)),
+        HirKind::Concat(parts) => {
+            parts.iter().filter_map(required).filter(|c| usable(c)).min_by(|a, b| cost(a).total_cmp(&cost(b)))
+        }
         _ => None,
     }
 }
