@@ -13,20 +13,21 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: &'static str,
+    route: Cow<'static, str>,
     method: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: &'static str,
+    route: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -154,11 +155,15 @@ pub(super) async fn observe(
     req.extensions_mut().insert(RequestId(id));
     // Unmatched paths and odd methods share one label each, so scanners cannot grow the label
     // set without bound.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|m| super::PATHS.iter().copied().find(|p| *p == m.as_str()))
-        .unwrap_or("unmatched");
+    let route: Cow<'static, str> = match req.extensions().get::<MatchedPath>() {
+        // The service's own routes borrow their label; only a route added elsewhere (a test's)
+        // pays for a copy.
+        Some(m) => match super::PATHS.iter().find(|p| **p == m.as_str()) {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(m.as_str().to_owned()),
+        },
+        None => Cow::Borrowed("unmatched"),
+    };
     let method = match req.method().as_str() {
         "GET" => "GET",
         "POST" => "POST",
@@ -172,9 +177,9 @@ pub(super) async fn observe(
     let mut res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
+    tracing::info!(id, method, route = &*route, status, latency_us = (secs * 1e6) as u64, "request");
+    state.metrics.latency.get_or_create(&RouteLabels { route: route.clone() }).observe(secs);
     state.metrics.requests.get_or_create(&RequestLabels { route, method, status }).inc();
-    state.metrics.latency.get_or_create(&RouteLabels { route }).observe(secs);
-    tracing::info!(id, method, route, status, latency_us = (secs * 1e6) as u64, "request");
     res.headers_mut().insert("x-request-id", HeaderValue::from(id));
     res
 }
