@@ -13,10 +13,11 @@ fn dev_eval() -> Value {
 // Floors (dev split): raise them when the engine improves. Session 2 appended 180 messages
 // that no one tuning rules had read (d-dev-*), so the split's figures fell (accuracy 94.1% ->
 // 91.2%, false alarms 0.0% -> 4.7%); the floors follow the harder split, not the engine.
-const MIN_ACCURACY: f64 = 0.93;
+// Session 5: dev 94.0%, lowest F1 .841 (threat), false alarms 2.9%, evidence recall 75.3%.
+const MIN_ACCURACY: f64 = 0.935;
 const MIN_F1: f64 = 0.835;
-const MAX_FALSE_ALARM: f64 = 0.045;
-const MIN_EVIDENCE_RECALL: f64 = 0.745;
+const MAX_FALSE_ALARM: f64 = 0.035;
+const MIN_EVIDENCE_RECALL: f64 = 0.75;
 
 #[test]
 fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
@@ -36,7 +37,17 @@ fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
 fn eval_prints_every_figure_and_lists_misses() {
     let out = cuishou(&["eval", "corpus/dev.jsonl", "--show-misses", "3"], None);
     let s = String::from_utf8(out.stdout).unwrap();
-    for want in ["verdict accuracy", "keyword baseline", "false alarms on none", "evidence recall", "F1 illegal_disclosure", "confusion", "accuracy per tag", "traditional", "misclassified"] {
+    for want in [
+        "verdict accuracy",
+        "keyword baseline",
+        "false alarms on none",
+        "evidence recall",
+        "F1 illegal_disclosure",
+        "confusion",
+        "accuracy per tag",
+        "traditional",
+        "misclassified",
+    ] {
         assert!(s.contains(want), "missing {want:?} in:\n{s}");
     }
 }
@@ -47,7 +58,8 @@ fn eval_thresholds_set_the_exit_code() {
     let out = cuishou(&["eval", "corpus/dev.jsonl", "--min-accuracy", "1.01"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("below threshold"));
-    assert_eq!(cuishou(&["eval", "corpus/dev.jsonl", "--max-false-alarm", "-1"], None).status.code(), Some(1));
+    // dev has false alarms on none (see the floors above), so a ceiling of 0 fails.
+    assert_eq!(cuishou(&["eval", "corpus/dev.jsonl", "--max-false-alarm", "0"], None).status.code(), Some(1));
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod bulk;
 mod cli;
 mod context;
 mod corpus;
+mod eval;
 mod lexicon_check;
 mod props;
 mod report;
