@@ -442,11 +442,8 @@ fn collector_clause(input: &str, e: &Evidence, quoted: &[(usize, usize)]) -> boo
         }
         match c {
             '你' | '妳' => you = true,
-            '我' => {
-                if !matches!(it.peek(), Some((_, '们' | '們' | '司' | '行' | '哋'))) {
-                    me = true;
-                }
-            }
+            // 我们/我司/我行/我哋 is the collector; a lone 我 is a person telling their own story.
+            '我' if !matches!(it.peek(), Some((_, '们' | '們' | '司' | '行' | '哋'))) => me = true,
             _ => {}
         }
     }
