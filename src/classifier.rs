@@ -254,6 +254,11 @@ impl Classifier {
     /// only when there is one.
     fn apply_cues(&self, input: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
         let rules = &self.lexicon.rules;
+        // Cues only ever remove category evidence: with none (most ordinary messages that hit
+        // anything hit only cues: 验证码, 退订, 投诉电话) there is nothing to weigh.
+        if !ev.iter().any(|e| matches!(rules[e.rule].kind, RuleKind::Category(_))) {
+            return ev;
+        }
         let quoted = if self.lexicon.context.quote_pairs.is_empty() { Vec::new() } else { self.context.quoted(input) };
         let inside = |e: &Evidence| quoted.iter().any(|&(s, t)| s <= e.byte_start && e.byte_end <= t);
         // A reporting word that lies inside a phrase a category rule cites is that phrase's word
@@ -277,12 +282,19 @@ impl Classifier {
         // or an article speaks of "我" or of third persons.
         let own_clause = |e: &Evidence| {
             matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
-                && RECOURSE.iter().any(|w| crate::normalize(&input[e.byte_start..e.byte_end]).text.contains(w))
+                && {
+                    let cited = crate::normalize(&input[e.byte_start..e.byte_end]).text;
+                    RECOURSE.iter().any(|w| cited.contains(w))
+                }
                 && collector_clause(input, e, &quoted)
         };
         let cue = |c: Cue, ev: &[Evidence]| {
-            let ids: Vec<usize> =
-                ev.iter().filter(|e| !inside(e) && !within_claim(e) && !own_clause(e)).map(|e| e.rule).collect();
+            let ids: Vec<usize> = ev
+                .iter()
+                .filter(|e| rules[e.rule].kind == RuleKind::Cue(c))
+                .filter(|e| !inside(e) && !within_claim(e) && !own_clause(e))
+                .map(|e| e.rule)
+                .collect();
             score::noisy_or(rules, ids.iter(), RuleKind::Cue(c))
         };
         let reporting = cue(Cue::Reporting, &ev);
