@@ -244,7 +244,7 @@ impl Classifier {
                 }
                 out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
             }
-            self.apply_cues(input, out)
+            self.apply_cues(input, &norm.text, out)
         })
     }
 
@@ -252,7 +252,7 @@ impl Classifier {
     /// notice that is not collection counts no polite reminder (nor debt details to a group:
     /// an advertisement greets "各位" too), and rules that need a third-party addressee count
     /// only when there is one.
-    fn apply_cues(&self, input: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
+    fn apply_cues(&self, input: &str, normalized: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
         let rules = &self.lexicon.rules;
         // Cues only ever remove category evidence: with none (most ordinary messages that hit
         // anything hit only cues: 验证码, 退订, 投诉电话) there is nothing to weigh.
@@ -300,6 +300,8 @@ impl Classifier {
         let reporting = cue(Cue::Reporting, &ev);
         let third_party = cue(Cue::ThirdParty, &ev) >= score::THRESHOLD;
         let non_collection = cue(Cue::NonCollection, &ev) >= score::THRESHOLD;
+        // Hearsay is rare: one look at the whole message spares each hit its sentence's fold.
+        let hearsay = HEARSAY.iter().any(|w| normalized.contains(w));
         ev.retain(|e| {
             let r = &rules[e.rule];
             match r.kind {
@@ -309,7 +311,7 @@ impl Classifier {
                         && !(reporting > 0.0 && inside(e))
                         && (third_party && !non_collection || !r.requires_third_party)
                         && !(non_collection && c == Category::PoliteReminder)
-                        && !hearsay_denied(input, e)
+                        && !(hearsay && hearsay_denied(input, e))
                 }
             }
         });
