@@ -325,10 +325,8 @@ fn is_separator(c: char) -> bool {
 /// shipped by the `hanconv` crate (MIT; dictionaries Apache-2.0). Character-level conversion keeps
 /// one normalized character per input character, which keeps the offset map exact.
 struct T2sTable {
+    /// The Simplified form of each code point in `CJK_FIRST..=CJK_LAST`, `'\0'` where it has none.
     cjk: Vec<char>,
-    /// One bit per CJK code point: set when `cjk` maps it. Most text is already Simplified, and
-    /// this 3 KB bitmap stays in the L1 cache where the 108 KB table does not.
-    mapped: Vec<u64>,
     /// One bit per code point of U+3000..=U+9FFF: set when the fast path of [`fold`] copies it
     /// unchanged (a CJK ideograph the table does not map, other than 甚).
     unchanged: Vec<u64>,
@@ -351,11 +349,14 @@ impl T2sTable {
     /// The Simplified form of a character in `CJK_FIRST..=CJK_LAST`.
     #[inline]
     fn cjk(&self, c: char) -> char {
-        let i = (c as u32 - CJK_FIRST) as usize;
-        if self.mapped[i / 64] & (1 << (i % 64)) == 0 {
-            c
-        } else {
-            self.cjk[i]
+        // Most text is already Simplified: the bitmap stays in the L1 cache where the 108 KB
+        // table does not, so the table is read only for a character the bitmap does not pass.
+        if self.unchanged(c as u32) {
+            return c;
+        }
+        match self.cjk[(c as u32 - CJK_FIRST) as usize] {
+            '\0' => c,
+            s => s,
         }
     }
 
@@ -384,12 +385,6 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
             rest.insert(f0, t0);
         }
     }
-    let mut mapped = vec![0u64; cjk.len().div_ceil(64)];
-    for (i, &s) in cjk.iter().enumerate() {
-        if s != '\0' {
-            mapped[i / 64] |= 1 << (i % 64);
-        }
-    }
     let mut unchanged = vec![0u64; ((CJK_LAST - FAST_FIRST + 1) as usize).div_ceil(64)];
     for u in CJK_FIRST..=CJK_LAST {
         if cjk[(u - CJK_FIRST) as usize] == '\0' && u != SHEN {
@@ -397,7 +392,7 @@ static T2S: LazyLock<T2sTable> = LazyLock::new(|| {
             unchanged[i / 64] |= 1 << (i % 64);
         }
     }
-    T2sTable { cjk, mapped, unchanged, rest }
+    T2sTable { cjk, unchanged, rest }
 });
 
 /// `s` with its Traditional characters made Simplified and nothing else touched: regex patterns
