@@ -399,15 +399,21 @@ const SENTENCE_ENDS: &[char] = &['。', '！', '!', '？', '?', '\n'];
 /// 我们会爆通讯录"), since punctuation is dropped before matching.
 fn hearsay_denied(input: &str, e: &Evidence) -> bool {
     let last = input[..e.byte_end].char_indices().next_back().map_or(e.byte_start, |(i, _)| i);
-    let start =
-        input[..last].rfind(SENTENCE_ENDS).map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
-    let end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
+    let (start, end) = around(input, last, e.byte_end, SENTENCE_ENDS);
     let before = crate::normalize(&input[start..e.byte_end]).text;
     if !HEARSAY.iter().any(|w| before.contains(w)) {
         return false;
     }
     let after = crate::normalize(&input[e.byte_end..end]).text;
     DENIAL.iter().any(|w| after.contains(w))
+}
+
+/// The stretch of `input` between the last of `breaks` before `from` and the first at or after
+/// `to`, breaks excluded: the sentence or clause a span lies in.
+fn around(input: &str, from: usize, to: usize, breaks: &[char]) -> (usize, usize) {
+    let start = input[..from].rfind(breaks).map_or(0, |i| i + input[i..].chars().next().map_or(1, char::len_utf8));
+    let end = input[to..].find(breaks).map_or(input.len(), |i| to + i);
+    (start, end)
 }
 
 /// Characters that end a clause in the input.
@@ -437,14 +443,11 @@ const COLLECTOR_SELF: &[&str] = &[
 /// names the lender itself ("本平台", "我司", "本通知"), or the clause speaks to "你" and holds
 /// no first-person "我" of a debtor telling their own story ("我们"/"我司" are not that "我").
 fn collector_clause(input: &str, e: &Evidence, quoted: &[(usize, usize)]) -> bool {
-    let after_break = |i: usize| i + input[i..].chars().next().map_or(1, char::len_utf8);
-    let s_start = input[..e.byte_start].rfind(SENTENCE_ENDS).map_or(0, after_break);
-    let s_end = input[e.byte_end..].find(SENTENCE_ENDS).map_or(input.len(), |i| e.byte_end + i);
+    let (s_start, s_end) = around(input, e.byte_start, e.byte_end, SENTENCE_ENDS);
     if COLLECTOR_SELF.iter().any(|w| input[s_start..s_end].contains(w)) {
         return true;
     }
-    let start = input[..e.byte_start].rfind(CLAUSE_BREAKS).map_or(0, after_break);
-    let end = input[e.byte_end..].find(CLAUSE_BREAKS).map_or(input.len(), |i| e.byte_end + i);
+    let (start, end) = around(input, e.byte_start, e.byte_end, CLAUSE_BREAKS);
     let mut you = false;
     let mut me = false;
     let clause = &input[start..end];
