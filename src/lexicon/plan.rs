@@ -292,7 +292,7 @@ const COMMON: &str = "的一是不了人我在有他这中大来上个们到说�
     通目报立马命活难数件安表原车白应路期叫常提感金何更反合放做系计或司利受果亲及今务制解各任至清物台记边共\
     干接许八特觉望直服题度色字请交爱让认算论百吃义怎元社结六指思每管连带快条变联言往展该领传近留红决周保达\
     办运半候七必父步完区即求品转量空轻程告语式息写呢识极令收钱未持取设始双越千片容像找友孩站改议形早房音际\
-    则首单据导失拿网若弟谁校读包组视喜离讲您啊吗吧呀哦嗯块号欠款借贷期逾催元哈好呵嘛喔啦";
+    则首单据导失拿网若弟谁校读包组视喜离讲您啊吗吧呀哦嗯块号欠款借贷逾催哈呵嘛喔啦";
 
 /// The expected number of occurrences per message of a literal set's literals, roughly, plus a
 /// little for each literal (every one makes the automaton larger and its walk slower): lower is
