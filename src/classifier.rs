@@ -244,7 +244,8 @@ impl Classifier {
                 }
                 out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
             }
-            self.apply_cues(input, &norm.text, out)
+            let callee_third_party = self.context.callee_is_third_party(input, &turns);
+            self.apply_cues(input, &norm.text, out, callee_third_party)
         })
     }
 
@@ -252,7 +253,13 @@ impl Classifier {
     /// notice that is not collection counts no polite reminder (nor debt details to a group:
     /// an advertisement greets "各位" too), and rules that need a third-party addressee count
     /// only when there is one.
-    fn apply_cues(&self, input: &str, normalized: &str, mut ev: Vec<Evidence>) -> Vec<Evidence> {
+    fn apply_cues(
+        &self,
+        input: &str,
+        normalized: &str,
+        mut ev: Vec<Evidence>,
+        callee_third_party: bool,
+    ) -> Vec<Evidence> {
         let rules = &self.lexicon.rules;
         // Cues only ever remove category evidence: with none (most ordinary messages that hit
         // anything hit only cues: 验证码, 退订, 投诉电话) there is nothing to weigh.
@@ -298,7 +305,9 @@ impl Classifier {
             score::noisy_or(rules, ids.iter(), RuleKind::Cue(c))
         };
         let reporting = cue(Cue::Reporting, &ev);
-        let third_party = cue(Cue::ThirdParty, &ev) >= score::THRESHOLD;
+        // A call answered only by a relative, a colleague or a boss is addressed to them, whatever
+        // the collector's words say of it.
+        let third_party = callee_third_party || cue(Cue::ThirdParty, &ev) >= score::THRESHOLD;
         let non_collection = cue(Cue::NonCollection, &ev) >= score::THRESHOLD;
         // Hearsay is rare: one look at the whole message spares each hit its sentence's fold.
         let hearsay = HEARSAY.iter().any(|w| normalized.contains(w));

@@ -44,6 +44,9 @@ pub(crate) struct Context {
     header: Regex,
     collector_words: SpeakerWords,
     other_words: SpeakerWords,
+    third_party_words: SpeakerWords,
+    /// "我是他老婆" / "我係佢阿媽": an unlabelled callee saying who they are to the debtor.
+    self_as_third_party: Option<Regex>,
     field_words: Vec<String>,
     qa_words: SpeakerWords,
     adviser_words: SpeakerWords,
@@ -79,8 +82,13 @@ impl Context {
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
             |l: &Vec<String>| l.iter().map(|x| crate::normalize(x).text).filter(|x| !x.is_empty()).collect::<Vec<_>>();
-        let mut labels: Vec<&String> =
-            w.collector_speakers.iter().chain(&w.other_speakers).chain(&w.qa_labels).collect();
+        let mut labels: Vec<&String> = w
+            .collector_speakers
+            .iter()
+            .chain(&w.other_speakers)
+            .chain(&w.third_party_speakers)
+            .chain(&w.qa_labels)
+            .collect();
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
         labels.dedup();
         let inline = (!labels.is_empty()).then(|| {
@@ -126,7 +134,15 @@ impl Context {
             line_label,
             header,
             collector_words: SpeakerWords::new(norm(&w.collector_speakers)),
-            other_words: SpeakerWords::new(norm(&w.other_speakers)),
+            other_words: SpeakerWords::new(norm(&[&w.other_speakers[..], &w.third_party_speakers[..]].concat())),
+            third_party_words: SpeakerWords::new(norm(&w.third_party_speakers)),
+            self_as_third_party: {
+                let kin = norm(&w.third_party_speakers).iter().map(|k| regex::escape(k)).collect::<Vec<_>>().join("|");
+                (!kin.is_empty()).then(|| {
+                    Regex::new(&format!("我(?:是|系)(?:他|她|佢)(?:的|嘅)?阿?(?:{kin})"))
+                        .expect("self-identification regex")
+                })
+            },
             field_words: norm(&w.field_labels),
             qa_words: SpeakerWords::new(norm(&w.qa_labels)),
             adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
@@ -390,6 +406,29 @@ impl Context {
             }
         }
         roles
+    }
+
+    /// Whether a call is addressed to a third party by its turn labels: the collector speaks,
+    /// and everyone else who speaks is labelled as someone other than the debtor
+    /// ("催收员: … 家属: …", "坐席: … 老板: …").
+    /// A speaker with no such label counts as one when a turn of theirs says so ("对方: 我是他老婆").
+    pub fn callee_is_third_party(&self, input: &str, turns: &[Turn]) -> bool {
+        if !turns.iter().any(|t| t.collector) || turns.iter().all(|t| t.collector) {
+            return false;
+        }
+        let says_so = |label: &str| {
+            let Some(re) = &self.self_as_third_party else { return false };
+            turns.iter().enumerate().filter(|(_, t)| !t.collector && t.label == label).any(|(i, t)| {
+                let end = turns.get(i + 1).map_or(input.len(), |n| n.byte_start);
+                let start = (t.byte_start + t.label.len()).min(end);
+                re.is_match(&crate::normalize(&input[start..end]).text)
+            })
+        };
+        turns.iter().filter(|t| !t.collector).all(|t| {
+            let label = crate::normalize(&t.label).text;
+            let third = self.third_party_words.longest(&label);
+            third > 0 && third >= self.other_words.longest(&label) || says_so(&t.label)
+        })
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {

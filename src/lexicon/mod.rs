@@ -112,6 +112,9 @@ pub struct ContextWords {
     pub collector_speakers: Vec<String>,
     /// Turn labels of everyone else.
     pub other_speakers: Vec<String>,
+    /// Turn labels of someone other than the debtor (`家属`, `同事`, `老板`), also labels of the
+    /// other side: a call whose only other speakers are these is addressed to a third party.
+    pub third_party_speakers: Vec<String>,
     /// Opening and closing quotation marks.
     pub quote_pairs: Vec<(String, String)>,
     /// Words that make a `label:` at a line start a field name rather than a speaker.
@@ -145,6 +148,7 @@ impl ContextWords {
         }
         self.collector_speakers.extend(other.collector_speakers);
         self.other_speakers.extend(other.other_speakers);
+        self.third_party_speakers.extend(other.third_party_speakers);
         self.quote_pairs.extend(other.quote_pairs);
         self.field_labels.extend(other.field_labels);
         self.qa_labels.extend(other.qa_labels);

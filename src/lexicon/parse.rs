@@ -111,6 +111,8 @@ struct RawContext {
     #[serde(default)]
     other_speakers: Vec<String>,
     #[serde(default)]
+    third_party_speakers: Vec<String>,
+    #[serde(default)]
     quote_pairs: Vec<(String, String)>,
     #[serde(default)]
     field_labels: Vec<String>,
@@ -138,6 +140,7 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         strong_negation_window: raw.strong_negation_window,
         collector_speakers: raw.collector_speakers,
         other_speakers: raw.other_speakers,
+        third_party_speakers: raw.third_party_speakers,
         quote_pairs: raw.quote_pairs,
         field_labels: raw.field_labels,
         qa_labels: raw.qa_labels,

@@ -207,6 +207,7 @@ pub(super) fn context(ctx: &ContextWords, sources: &[Source], diags: &mut Vec<Di
         ("consequence_markers", &ctx.consequence_markers),
         ("collector_speakers", &ctx.collector_speakers),
         ("other_speakers", &ctx.other_speakers),
+        ("third_party_speakers", &ctx.third_party_speakers),
         ("qa_labels", &ctx.qa_labels),
         ("adviser_speakers", &ctx.adviser_speakers),
         ("anonymous_speakers", &ctx.anonymous_speakers),

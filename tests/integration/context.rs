@@ -212,3 +212,21 @@ fn an_either_or_proposal_with_yao_bu_is_not_a_denial() {
     assert_eq!(verdict("要不你今晚就把钱还了,要不明天我们的人就去你公司找你,自己选。"), Verdict::Threat);
     assert_eq!(verdict("你今晚把钱还了就行,明天我们不会去你公司找你。"), Verdict::None);
 }
+
+#[test]
+fn a_call_answered_by_a_relative_or_a_boss_is_addressed_to_a_third_party() {
+    // The same debt details, told to whoever picked up: the debtor's label keeps it a reminder,
+    // a relative's or an employer's label makes it a disclosure.
+    let call = |callee: &str| format!("催收员:王强的借款已经逾期三个月了,欠了两万,一直联系不上\n{callee}:我知道了");
+    assert_eq!(verdict(&call("客户")), Verdict::PoliteReminder);
+    assert_eq!(verdict(&call("家属")), Verdict::IllegalDisclosure);
+    assert_eq!(verdict(&call("老板")), Verdict::IllegalDisclosure);
+    // One turn with the debtor among the other speakers: the call is not only a third party's.
+    let mixed = "催收员:王强的借款已经逾期三个月了,欠了两万\n家属:他不在\n客户:我回来了";
+    assert_eq!(verdict(mixed), Verdict::PoliteReminder);
+    // An unlabelled callee who says who they are.
+    let said = |who: &str| format!("催收员:喂,是王强吗?\n对方:{who}\n催收员:王强的网贷已经逾期三个月了,欠了一万二。");
+    assert_eq!(verdict(&said("不是,我是他老婆,他不在。")), Verdict::IllegalDisclosure);
+    assert_eq!(verdict(&said("我係佢阿媽,佢出咗去。")), Verdict::IllegalDisclosure);
+    assert_eq!(verdict(&said("是我,什么事?")), Verdict::PoliteReminder);
+}
