@@ -121,7 +121,7 @@ impl Context {
             (!alt.is_empty()).then(|| inline_label(&alt.join("|")))
         };
         let turn_words = |l: &Vec<String>| {
-            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(norm(l)).expect("turn words")
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(norm(l)).expect("turn words")
         };
         let header = Regex::new(r"([A-Za-z甲乙])\s*[为是=:：（(]\s*([^\s,，;；)）]{1,8})").expect("header regex");
         Context {
@@ -386,8 +386,10 @@ impl Context {
             }
             let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
             let text = crate::normalize(&input[start + label.len()..end]).text;
-            let score = self.collector_turn_words.find_iter(&text).count() as i32
-                - self.debtor_turn_words.find_iter(&text).count() as i32;
+            // Every word counts, overlapping ones too: "什么时候还钱" holds 什么时候还 and 还钱,
+            // and counting only the first left an asker of "没钱?" back level with the debtor.
+            let score = self.collector_turn_words.find_overlapping_iter(&text).count() as i32
+                - self.debtor_turn_words.find_overlapping_iter(&text).count() as i32;
             match scores.iter_mut().find(|(n, _)| *n == roles[i].0) {
                 Some((_, s)) => *s += score,
                 None => scores.push((roles[i].0.clone(), score)),

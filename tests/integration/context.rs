@@ -142,6 +142,10 @@ fn anonymous_speakers_take_their_roles_from_a_header_or_from_what_they_say() {
     assert!(c.citations.iter().all(|c| c.speaker.as_deref() == Some("甲")), "{:?}", c.citations);
     let debtor_threatens = "A：你的借款逾期了，请尽快还款，有困难可以申请分期。\nB：你们再打电话我就去你们公司闹！";
     assert_eq!(verdict(debtor_threatens), Verdict::PoliteReminder);
+    // Overlapping words all count: "什么时候还钱" is asked by the collector, whose echo "没钱?"
+    // must not leave the two sides level.
+    let echo = "A:你什么时候还钱\nB:我没有钱\nA:没钱?那我们明天就去你单位找你领导";
+    assert_eq!(verdict(echo), Verdict::Threat);
     // Nothing about a debt on either side: no collector, nothing counts.
     assert_eq!(verdict("A：明天几点去看房？\nB：下午三点吧，去你单位找你。"), Verdict::None);
 }
