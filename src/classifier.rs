@@ -289,10 +289,10 @@ impl Classifier {
         // or an article speaks of "我" or of third persons.
         let own_clause = |e: &Evidence| {
             matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
-                && {
+                && ({
                     let cited = crate::normalize(&input[e.byte_start..e.byte_end]).text;
                     RECOURSE.iter().any(|w| cited.contains(w))
-                }
+                } || accusation_quoted_back(input, e))
                 && collector_clause(input, e, &quoted)
         };
         let cue = |c: Cue, ev: &[Evidence]| {
@@ -475,6 +475,27 @@ fn collector_clause(input: &str, e: &Evidence, quoted: &[(usize, usize)]) -> boo
     }
     you && !me
 }
+
+/// True when the clause before `e` has "you" telling of "us" ("你在网上发帖说我们暴力催收?",
+/// "你去投诉我们…"): the collector quotes the debtor's charge back, and the reporting word in it
+/// is the debtor's, repeated by the collector, not a report about collection.
+fn accusation_quoted_back(input: &str, e: &Evidence) -> bool {
+    let (start, _) = around(input, e.byte_start, e.byte_end, CLAUSE_BREAKS);
+    let before = &input[start..e.byte_start];
+    let Some(you) = before.find(['你', '您', '妳']) else { return false };
+    let after_you = &before[you..];
+    let Some(verb) = ACCUSE.iter().filter_map(|v| after_you.find(v).map(|i| i + v.len())).min() else {
+        return false;
+    };
+    US.iter().any(|w| after_you[verb..].contains(w))
+}
+
+/// Verbs a debtor accuses the collector with.
+const ACCUSE: &[&str] =
+    &["说", "說", "讲", "講", "话", "話", "告", "投诉", "投訴", "举报", "舉報", "曝光", "发帖", "發帖", "爆料"];
+
+/// The collector's "us".
+const US: &[&str] = &["我们", "我們", "我司", "我哋", "本公司", "本平台"];
 
 /// Every phrase and variant of `rules`, normalized, sorted and deduplicated.
 fn normalized_phrases(rules: &[Rule]) -> Vec<String> {

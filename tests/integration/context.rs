@@ -178,6 +178,17 @@ fn a_recourse_word_in_the_collectors_own_clause_does_not_make_a_report() {
 }
 
 #[test]
+fn a_collector_quoting_the_debtors_complaint_back_is_still_collecting() {
+    // The reporting words (发帖, 暴力催收, 投诉) are the debtor's charge against "us", repeated by
+    // the collector; told by the debtor about "them", the same words are a report.
+    let quoted_back = "你在网上发帖说我们暴力催收?今晚再不还,你同事都会收到你欠钱的消息。";
+    assert_ne!(verdict(quoted_back), Verdict::None);
+    assert_eq!(verdict("你去投诉我们暴力催收啊?今晚再不还,明天就去你单位找你领导。"), Verdict::Threat);
+    let told = "我在网上发帖说他们暴力催收,结果他们说今晚再不还,我同事都会收到我欠钱的消息。";
+    assert_eq!(verdict(told), Verdict::None);
+}
+
+#[test]
 fn hearsay_the_sentence_denies_is_not_said() {
     assert_eq!(verdict("您的借款已逾期。网上有人说我们会爆通讯录,那是谣言。请于本周内还款。"), Verdict::PoliteReminder);
     assert_eq!(verdict("有人说我们会爆通讯录?没错,今晚不还就爆你通讯录"), Verdict::Threat);
