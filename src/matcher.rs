@@ -42,6 +42,8 @@ struct Pattern {
     /// Further literal sets (besides the gate) every match holds one literal of: a window runs
     /// only when each set has a literal inside it.
     also: Vec<AlsoSet>,
+    /// The same sets for the message-wide character filter: `Matcher::also_sets[sets]`.
+    sets: (u32, u32),
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -103,6 +105,51 @@ impl AlsoSet {
     }
 }
 
+/// Bits of the message-wide character filter, one per character hash: a bloom filter of the
+/// characters a message holds.
+const FILTER_BITS: usize = 1024;
+
+/// Which bit of the character filter stands for `c`.
+#[inline]
+fn filter_bit(c: char) -> u16 {
+    ((c as u32).wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
+}
+
+/// The characters a message holds, as a bloom filter: a literal none of whose first four
+/// characters' bits is missing may occur in it, and one with a bit missing cannot.
+struct CharFilter([u64; FILTER_BITS / 64]);
+
+impl CharFilter {
+    fn of(text: &str) -> CharFilter {
+        let mut bits = [0u64; FILTER_BITS / 64];
+        for c in text.chars() {
+            let b = filter_bit(c);
+            bits[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        CharFilter(bits)
+    }
+
+    #[inline]
+    fn has(&self, b: u16) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
+
+    /// Whether a literal encoded by [`filter_key`] may occur.
+    #[inline]
+    fn may_hold(&self, key: u64) -> bool {
+        (0..4).all(|i| self.has((key >> (16 * i)) as u16))
+    }
+}
+
+/// A literal as the filter bits of its first four characters (the last repeated when shorter).
+fn filter_key(lit: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(lit);
+    let mut bits: Vec<u16> = text.chars().take(4).map(filter_bit).collect();
+    let last = *bits.last().expect("literals are not empty");
+    bits.resize(4, last);
+    bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
+}
+
 /// What an automaton pattern stands for.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
@@ -122,6 +169,10 @@ pub(crate) struct Matcher {
     phrase_owners: Vec<Vec<usize>>,
     gate_owners: Vec<Vec<usize>>,
     patterns: Vec<Pattern>,
+    /// Every pattern's further literal sets, for the character filter: ranges of `also_keys`.
+    also_sets: Vec<(u32, u32)>,
+    /// Their literals' [`filter_key`]s.
+    also_keys: Vec<u64>,
     /// Patterns with no usable gate: they run over every text.
     ungated: Vec<usize>,
 }
@@ -197,18 +248,21 @@ impl Matcher {
         let mut ungated = Vec::new();
         let mut gate_index: HashMap<&[u8], usize> = HashMap::with_capacity(n_gates);
         let mut gate_owners: Vec<Vec<usize>> = Vec::with_capacity(n_gates);
+        let (mut also_sets, mut also_keys) = (Vec::new(), Vec::new());
         for (i, r) in rules.iter().enumerate() {
             for (planned, source) in r.plans.iter().zip(&r.patterns) {
                 let k = patterns.len();
                 let (max_len, side) = (planned.max_len, planned.side);
                 let Some(lits) = &planned.gate else {
                     let source = source.clone();
+                    let sets = (also_sets.len() as u32, also_sets.len() as u32);
                     patterns.push(Pattern {
                         source,
                         rule: i,
                         max_len,
                         side,
                         also: Vec::new(),
+                        sets,
                         compiled: OnceLock::new(),
                     });
                     ungated.push(k);
@@ -227,9 +281,23 @@ impl Matcher {
                         gate_owners[g].push(k);
                     }
                 }
-                let also = planned.also.iter().map(|set| AlsoSet::new(set)).collect();
+                let first = also_sets.len() as u32;
+                for set in &planned.also {
+                    let from = also_keys.len() as u32;
+                    also_keys.extend(set.iter().map(|l| filter_key(l)));
+                    also_sets.push((from, also_keys.len() as u32));
+                }
+                let sets = (first, also_sets.len() as u32);
                 let source = source.clone();
-                patterns.push(Pattern { source, rule: i, max_len, side, also, compiled: OnceLock::new() });
+                patterns.push(Pattern {
+                    source,
+                    rule: i,
+                    max_len,
+                    side,
+                    also: planned.also.iter().map(|set| AlsoSet::new(set)).collect(),
+                    sets,
+                    compiled: OnceLock::new(),
+                });
             }
         }
         // Standard semantics with overlapping search: rules of different categories may share
@@ -251,8 +319,24 @@ impl Matcher {
             phrase_owners,
             gate_owners,
             patterns,
+            also_sets,
+            also_keys,
             ungated,
         }
+    }
+
+    /// Whether every further literal set of pattern `k` may occur in `text`, whose character
+    /// filter is built on first use.
+    #[inline]
+    fn may_match(&self, k: usize, filter: &mut Option<CharFilter>, text: &str) -> bool {
+        let (a, b) = self.patterns[k].sets;
+        if a == b {
+            return true;
+        }
+        let filter = filter.get_or_insert_with(|| CharFilter::of(text));
+        self.also_sets[a as usize..b as usize]
+            .iter()
+            .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
@@ -263,6 +347,10 @@ impl Matcher {
             let mut state = state.borrow_mut();
             let ThreadState { matcher, caches, windows } = &mut *state;
             windows.clear();
+            // Built on the first gate occurrence of a pattern with further literal sets: most
+            // windows a gate opens lack a literal of one of them anywhere in the message, and
+            // the filter rules those out before a window is pushed, merged and searched.
+            let mut filter: Option<CharFilter> = None;
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
@@ -275,6 +363,9 @@ impl Matcher {
                     }
                     Entry::Gate(g) => {
                         for &k in &self.gate_owners[g] {
+                            if !self.may_match(k, &mut filter, text) {
+                                continue;
+                            }
                             let (s, e) = self.patterns[k].window(text, m.start(), m.end());
                             windows.push(((k as u64) << 32 | s as u64, e as u32));
                         }
@@ -400,6 +491,19 @@ mod tests {
             gate("(你|您)[\\p{Han}]{0,2}(哥|姐|妹)").unwrap(),
             (vec!["哥", "妹", "姐"].into_iter().map(String::from).collect(), Side::Suffix)
         );
+    }
+
+    #[test]
+    fn the_character_filter_never_rules_out_a_literal_the_text_holds() {
+        let text = "明天上门,你的表哥知道吗?ok 2024年";
+        let filter = CharFilter::of(text);
+        for lit in ["明天", "上门", "表哥", "你", "吗", "ok", "2024", "年", "明天上门,你的表哥"] {
+            assert!(filter.may_hold(filter_key(lit.as_bytes())), "{lit}");
+        }
+        // Of literals the text lacks, hardly any pass: each needs a spurious bit per character.
+        let absent = ["坐牢", "判刑", "通讯录", "曝光", "法院", "派出所", "拘留", "起诉", "横幅", "家属"];
+        let passed = absent.iter().filter(|l| filter.may_hold(filter_key(l.as_bytes()))).count();
+        assert!(passed <= 1, "{passed} absent literals passed the filter");
     }
 
     #[test]
