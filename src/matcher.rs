@@ -41,13 +41,20 @@ struct Pattern {
     side: Side,
     /// Further literal sets (besides the gate) every match holds one literal of: a window runs
     /// only when each set has a literal inside it.
-    also: Vec<AlsoSet>,
+    also_literals: Vec<plan::Literals>,
+    /// Their searchers, built on the first window that reaches them: most patterns' windows
+    /// never get past the character filter.
+    also: OnceLock<Vec<AlsoSet>>,
     /// The same sets for the message-wide character filter: `Matcher::also_sets[sets]`.
     sets: (u32, u32),
     compiled: OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
+    fn also(&self) -> &[AlsoSet] {
+        self.also.get_or_init(|| self.also_literals.iter().map(|set| AlsoSet::new(set)).collect())
+    }
+
     fn regex(&self) -> Option<&Regex> {
         // Lexicon validation compiled the pattern once; only a size limit could fail here, and
         // a pattern that cannot compile matches nothing rather than taking the process down.
@@ -261,7 +268,8 @@ impl Matcher {
                         rule: i,
                         max_len,
                         side,
-                        also: Vec::new(),
+                        also_literals: Vec::new(),
+                        also: OnceLock::new(),
                         sets,
                         compiled: OnceLock::new(),
                     });
@@ -294,7 +302,8 @@ impl Matcher {
                     rule: i,
                     max_len,
                     side,
-                    also: planned.also.iter().map(|set| AlsoSet::new(set)).collect(),
+                    also_literals: planned.also.clone(),
+                    also: OnceLock::new(),
                     sets,
                     compiled: OnceLock::new(),
                 });
@@ -397,7 +406,7 @@ impl Matcher {
                 // Every match lies inside the window and holds a literal of each further set,
                 // so a window missing one of them cannot match.
                 let window = &text.as_bytes()[s..e];
-                if !pattern.also.iter().all(|set| set.found_in(window)) {
+                if !pattern.also().iter().all(|set| set.found_in(window)) {
                     continue;
                 }
                 let Some(re) = pattern.regex() else { continue };
