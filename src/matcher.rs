@@ -38,6 +38,12 @@ struct Pattern {
     rule: usize,
     /// The longest match in bytes.
     max_len: usize,
+    /// The shortest match in bytes.
+    min_len: usize,
+    /// Every match starts at the start of the text.
+    anchored: bool,
+    /// Every match is ASCII.
+    ascii: bool,
     side: Side,
     /// Further literal sets (besides the gate) every match holds one literal of: a window runs
     /// only when each set has a literal inside it.
@@ -61,15 +67,30 @@ impl Pattern {
         self.compiled.get_or_init(|| compile(&self.source).ok()).as_ref()
     }
 
-    /// The part of `text` where a match holding the gate occurrence `s..e` can lie.
-    fn window(&self, text: &str, s: usize, e: usize) -> (usize, usize) {
+    /// The part of `text` where a match holding the gate occurrence `s..e` can lie, or `None`
+    /// when no match can hold it: a pattern anchored at the start whose window does not reach
+    /// it, or an ASCII pattern whose run of ASCII around the occurrence is shorter than its
+    /// shortest match (a year "2024" opens no window for an 18-digit ID number).
+    fn window(&self, text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
         let l = self.max_len;
         let (a, b) = match self.side {
             Side::Prefix => (s, s + l),
             Side::Suffix => (e.saturating_sub(l), e),
             Side::Inner => (e.saturating_sub(l), s + l),
         };
-        (floor_char(text, a), ceil_char(text, b.min(text.len())))
+        let (a, b) = (floor_char(text, a), ceil_char(text, b.min(text.len())));
+        if self.anchored && a > 0 {
+            return None;
+        }
+        if !self.ascii {
+            return Some((a, b));
+        }
+        // The gate literal of an ASCII pattern is ASCII, and a match holding it lies in the
+        // run of ASCII bytes around it: both ends of the run are character boundaries.
+        let bytes = text.as_bytes();
+        let from = s - bytes[a..s].iter().rev().take_while(|b| b.is_ascii()).count();
+        let to = e + bytes[e..b].iter().take_while(|b| b.is_ascii()).count();
+        (to - from >= self.min_len).then_some((from, to))
     }
 }
 
@@ -260,6 +281,7 @@ impl Matcher {
             for (planned, source) in r.plans.iter().zip(&r.patterns) {
                 let k = patterns.len();
                 let (max_len, side) = (planned.max_len, planned.side);
+                let (min_len, anchored, ascii) = (planned.min_len, planned.anchored, planned.ascii);
                 let Some(lits) = &planned.gate else {
                     let source = source.clone();
                     let sets = (also_sets.len() as u32, also_sets.len() as u32);
@@ -267,6 +289,9 @@ impl Matcher {
                         source,
                         rule: i,
                         max_len,
+                        min_len,
+                        anchored,
+                        ascii,
                         side,
                         also_literals: Vec::new(),
                         also: OnceLock::new(),
@@ -301,6 +326,9 @@ impl Matcher {
                     source,
                     rule: i,
                     max_len,
+                    min_len,
+                    anchored,
+                    ascii,
                     side,
                     also_literals: planned.also.clone(),
                     also: OnceLock::new(),
@@ -375,7 +403,9 @@ impl Matcher {
                             if !self.may_match(k, &mut filter, text) {
                                 continue;
                             }
-                            let (s, e) = self.patterns[k].window(text, m.start(), m.end());
+                            let Some((s, e)) = self.patterns[k].window(text, m.start(), m.end()) else {
+                                continue;
+                            };
                             windows.push(((k as u64) << 32 | s as u64, e as u32));
                         }
                     }
@@ -538,6 +568,9 @@ mod tests {
             "欠(款)?\\d+(元|块)",
             "(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)",
             "(你|您)的?(儿子|女儿)[\\p{Han}]{0,4}(学校|单位)",
+            "^(各位|老婆)[\\p{Han}]",
+            "[\\p{Han}]{0,3}(各位)$",
+            "[1-8]\\d{5}(19|20)\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])\\d{3}[\\dx]",
         ];
         let texts = [
             "你再不还就等着坐牢吧,你们全家都判刑",
@@ -549,6 +582,10 @@ mod tests {
             "你的通讯录你看,您通讯录您,通讯录你",
             "没有任何匹配的短信内容",
             "他儿子在学校,你女儿的单位,您儿子学校,你的女儿今天在单位,你儿子",
+            "各位好,各位老婆们,老婆好",
+            "大家好各位",
+            "身份证110101199003071234,2024年,19",
+            "号码abc320105200001011234x和5201012019",
             "",
         ];
         let rules: Vec<Rule> = patterns

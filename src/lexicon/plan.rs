@@ -46,6 +46,12 @@ pub(crate) enum Side {
 pub(crate) struct Plan {
     /// The longest match in bytes, of the pattern with its repetitions bounded (see [`bounded`]).
     pub max_len: usize,
+    /// The shortest match in bytes.
+    pub min_len: usize,
+    /// Every match starts at the start of the text (`^…`).
+    pub anchored: bool,
+    /// Every match is ASCII (an ID or card number): it lies in the run of ASCII around its gate.
+    pub ascii: bool,
     /// Where the gate literals stand (`Inner` when there is no gate).
     pub side: Side,
     /// Literals one of which every match holds, or `None`: the pattern runs over every text.
@@ -58,6 +64,9 @@ pub(crate) struct Plan {
 #[allow(dead_code)]
 pub(crate) struct StaticPlan {
     pub max_len: usize,
+    pub min_len: usize,
+    pub anchored: bool,
+    pub ascii: bool,
     pub side: Side,
     pub gate: Option<&'static [&'static [u8]]>,
     pub also: &'static [&'static [&'static [u8]]],
@@ -69,6 +78,9 @@ impl StaticPlan {
         let lits = |set: &'static [&'static [u8]]| set.iter().map(|l| Cow::Borrowed(*l)).collect();
         Plan {
             max_len: self.max_len,
+            min_len: self.min_len,
+            anchored: self.anchored,
+            ascii: self.ascii,
             side: self.side,
             gate: self.gate.map(lits),
             also: self.also.iter().map(|set| lits(set)).collect(),
@@ -91,8 +103,11 @@ pub(crate) fn prepare(hir: Hir) -> Hir {
 pub(crate) fn plan(hir: Hir) -> Plan {
     let hir = prepare(hir);
     let max_len = hir.properties().maximum_len().expect("bounded patterns have a longest match");
+    let min_len = hir.properties().minimum_len().unwrap_or(0);
+    let anchored = hir.properties().look_set_prefix().contains(regex_syntax::hir::Look::Start);
+    let ascii = ascii_only(&hir);
     let Some((gate, side)) = gate_literals(&hir) else {
-        return Plan { max_len, side: Side::Inner, gate: None, also: Vec::new() };
+        return Plan { max_len, min_len, anchored, ascii, side: Side::Inner, gate: None, also: Vec::new() };
     };
     // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
     // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
@@ -101,7 +116,29 @@ pub(crate) fn plan(hir: Hir) -> Plan {
     also.sort_by(|a, b| cost(a).total_cmp(&cost(b)));
     also.truncate(MAX_ALSO);
     let owned = |set: Vec<Vec<u8>>| set.into_iter().map(Cow::Owned).collect();
-    Plan { max_len, side, gate: Some(owned(gate)), also: also.into_iter().map(owned).collect() }
+    Plan {
+        max_len,
+        min_len,
+        anchored,
+        ascii,
+        side,
+        gate: Some(owned(gate)),
+        also: also.into_iter().map(owned).collect(),
+    }
+}
+
+/// Whether every byte `hir` can match is ASCII.
+fn ascii_only(hir: &Hir) -> bool {
+    use regex_syntax::hir::Class;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => l.0.is_ascii(),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| r.end().is_ascii()),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().all(|r| r.end().is_ascii()),
+        HirKind::Repetition(r) => ascii_only(&r.sub),
+        HirKind::Capture(c) => ascii_only(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().all(ascii_only),
+    }
 }
 
 /// `gate` without the literals another literal of it already stands for: one that starts with
