@@ -36,24 +36,32 @@ struct Pattern {
     /// The pattern's text, simplified: parsed again only when it compiles.
     source: String,
     rule: usize,
-    /// The longest match in bytes.
-    max_len: usize,
-    /// The shortest match in bytes.
-    min_len: usize,
-    /// Every match starts at the start of the text.
-    anchored: bool,
-    /// Every match is ASCII.
-    ascii: bool,
-    side: Side,
     /// Further literal sets (besides the gate) every match holds one literal of: a window runs
     /// only when each set has a literal inside it.
     also_literals: Vec<plan::Literals>,
     /// Their searchers, built on the first window that reaches them: most patterns' windows
     /// never get past the character filter.
     also: OnceLock<Vec<AlsoSet>>,
-    /// The same sets for the message-wide character filter: `Matcher::also_sets[sets]`.
-    sets: (u32, u32),
     compiled: OnceLock<Option<Regex>>,
+}
+
+/// What a gate occurrence needs of its pattern, kept apart from [`Pattern`] in one compact
+/// array: most occurrences end here, and reading them should not pull a pattern's text,
+/// searchers and regex into the CPU caches.
+#[derive(Clone, Copy)]
+struct Reach {
+    /// The longest match in bytes.
+    max_len: u32,
+    /// The shortest match in bytes.
+    min_len: u32,
+    /// The pattern's further literal sets for the message-wide character filter:
+    /// `Matcher::also_sets[sets.0..sets.1]`.
+    sets: (u32, u32),
+    side: Side,
+    /// Every match starts at the start of the text.
+    anchored: bool,
+    /// Every match is ASCII.
+    ascii: bool,
 }
 
 impl Pattern {
@@ -66,13 +74,15 @@ impl Pattern {
         // a pattern that cannot compile matches nothing rather than taking the process down.
         self.compiled.get_or_init(|| compile(&self.source).ok()).as_ref()
     }
+}
 
+impl Reach {
     /// The part of `text` where a match holding the gate occurrence `s..e` can lie, or `None`
     /// when no match can hold it: a pattern anchored at the start whose window does not reach
     /// it, or an ASCII pattern whose run of ASCII around the occurrence is shorter than its
     /// shortest match (a year "2024" opens no window for an 18-digit ID number).
     fn window(&self, text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
-        let l = self.max_len;
+        let l = self.max_len as usize;
         let (a, b) = match self.side {
             Side::Prefix => (s, s + l),
             Side::Suffix => (e.saturating_sub(l), e),
@@ -90,7 +100,7 @@ impl Pattern {
         let bytes = text.as_bytes();
         let from = s - bytes[a..s].iter().rev().take_while(|b| b.is_ascii()).count();
         let to = e + bytes[e..b].iter().take_while(|b| b.is_ascii()).count();
-        (to - from >= self.min_len).then_some((from, to))
+        (to - from >= self.min_len as usize).then_some((from, to))
     }
 }
 
@@ -178,7 +188,10 @@ fn filter_key(lit: &[u8]) -> u64 {
     bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
 }
 
-/// What an automaton pattern stands for.
+/// Marks a gate literal's entry in `Matcher::entries`.
+const GATE: u32 = 1 << 31;
+
+/// What an automaton pattern stands for, while the matcher is built.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
     /// A phrase: the index of its owner list in `phrase_owners`.
@@ -193,10 +206,14 @@ pub(crate) struct Matcher {
     id: u64,
     /// Every phrase and variant, normalized and deduplicated, then every gate literal.
     automaton: AhoCorasick,
-    entries: Vec<Entry>,
-    phrase_owners: Vec<Vec<usize>>,
-    gate_owners: Vec<Vec<usize>>,
+    /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
+    /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal. Flat
+    /// arrays: an occurrence reads two neighbouring words rather than an enum and a list of
+    /// its own, which ordinary traffic would find cold in the caches.
+    entries: Vec<(u32, u32)>,
+    owners: Vec<u32>,
     patterns: Vec<Pattern>,
+    reaches: Vec<Reach>,
     /// Every pattern's further literal sets, for the character filter: ranges of `also_keys`.
     also_sets: Vec<(u32, u32)>,
     /// Their literals' [`filter_key`]s.
@@ -273,6 +290,7 @@ impl Matcher {
             }
         }
         let mut patterns = Vec::with_capacity(rules.iter().map(|r| r.plans.len()).sum());
+        let mut reaches = Vec::with_capacity(patterns.capacity());
         let mut ungated = Vec::new();
         let mut gate_index: HashMap<&[u8], usize> = HashMap::with_capacity(n_gates);
         let mut gate_owners: Vec<Vec<usize>> = Vec::with_capacity(n_gates);
@@ -280,22 +298,22 @@ impl Matcher {
         for (i, r) in rules.iter().enumerate() {
             for (planned, source) in r.plans.iter().zip(&r.patterns) {
                 let k = patterns.len();
-                let (max_len, side) = (planned.max_len, planned.side);
-                let (min_len, anchored, ascii) = (planned.min_len, planned.anchored, planned.ascii);
+                let reach = Reach {
+                    max_len: planned.max_len as u32,
+                    min_len: planned.min_len as u32,
+                    sets: (also_sets.len() as u32, also_sets.len() as u32),
+                    side: planned.side,
+                    anchored: planned.anchored,
+                    ascii: planned.ascii,
+                };
                 let Some(lits) = &planned.gate else {
                     let source = source.clone();
-                    let sets = (also_sets.len() as u32, also_sets.len() as u32);
+                    reaches.push(reach);
                     patterns.push(Pattern {
                         source,
                         rule: i,
-                        max_len,
-                        min_len,
-                        anchored,
-                        ascii,
-                        side,
                         also_literals: Vec::new(),
                         also: OnceLock::new(),
-                        sets,
                         compiled: OnceLock::new(),
                     });
                     ungated.push(k);
@@ -320,19 +338,13 @@ impl Matcher {
                     also_keys.extend(set.iter().map(|l| filter_key(l)));
                     also_sets.push((from, also_keys.len() as u32));
                 }
-                let sets = (first, also_sets.len() as u32);
+                reaches.push(Reach { sets: (first, also_sets.len() as u32), ..reach });
                 let source = source.clone();
                 patterns.push(Pattern {
                     source,
                     rule: i,
-                    max_len,
-                    min_len,
-                    anchored,
-                    ascii,
-                    side,
                     also_literals: planned.also.clone(),
                     also: OnceLock::new(),
-                    sets,
                     compiled: OnceLock::new(),
                 });
             }
@@ -349,13 +361,26 @@ impl Matcher {
             .build(&texts)
             .expect("normalized phrases build an automaton");
 
+        let mut owners = Vec::with_capacity(entries.len() + 4096);
+        let entries = entries
+            .iter()
+            .map(|e| {
+                let (list, flag) = match *e {
+                    Entry::Phrase(o) => (&phrase_owners[o], 0),
+                    Entry::Gate(g) => (&gate_owners[g], GATE),
+                };
+                let start = owners.len() as u32;
+                owners.extend(list.iter().map(|&x| x as u32));
+                (start | flag, owners.len() as u32)
+            })
+            .collect();
         Matcher {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             automaton,
             entries,
-            phrase_owners,
-            gate_owners,
+            owners,
             patterns,
+            reaches,
             also_sets,
             also_keys,
             ungated,
@@ -366,7 +391,7 @@ impl Matcher {
     /// filter is built on first use.
     #[inline]
     fn may_match(&self, k: usize, filter: &mut Option<CharFilter>, text: &str) -> bool {
-        let (a, b) = self.patterns[k].sets;
+        let (a, b) = self.reaches[k].sets;
         if a == b {
             return true;
         }
@@ -392,23 +417,23 @@ impl Matcher {
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
             for m in self.automaton.find_overlapping_iter(text) {
-                match self.entries[m.pattern().as_usize()] {
-                    Entry::Phrase(o) => {
-                        for &rule in &self.phrase_owners[o] {
-                            out.push(Hit { rule, start: m.start(), end: m.end() });
-                        }
+                let (start, end) = self.entries[m.pattern().as_usize()];
+                let owners = &self.owners[(start & !GATE) as usize..end as usize];
+                if start & GATE == 0 {
+                    for &rule in owners {
+                        out.push(Hit { rule: rule as usize, start: m.start(), end: m.end() });
                     }
-                    Entry::Gate(g) => {
-                        for &k in &self.gate_owners[g] {
-                            if !self.may_match(k, &mut filter, text) {
-                                continue;
-                            }
-                            let Some((s, e)) = self.patterns[k].window(text, m.start(), m.end()) else {
-                                continue;
-                            };
-                            windows.push(((k as u64) << 32 | s as u64, e as u32));
-                        }
+                    continue;
+                }
+                for &k in owners {
+                    let k = k as usize;
+                    if !self.may_match(k, &mut filter, text) {
+                        continue;
                     }
+                    let Some((s, e)) = self.reaches[k].window(text, m.start(), m.end()) else {
+                        continue;
+                    };
+                    windows.push(((k as u64) << 32 | s as u64, e as u32));
                 }
             }
             if windows.is_empty() && self.ungated.is_empty() {
