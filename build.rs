@@ -61,8 +61,11 @@ fn main() {
         let also: Vec<String> = plan.also.iter().map(literals).collect();
         writeln!(
             out,
-            "    ({p:?}, StaticPlan {{ max_len: {}, side: Side::{side}, gate: {gate}, also: &[{}] }}),",
+            "    ({p:?}, StaticPlan {{ max_len: {}, min_len: {}, anchored: {}, ascii: {}, side: Side::{side}, gate: {gate}, also: &[{}] }}),",
             plan.max_len,
+            plan.min_len,
+            plan.anchored,
+            plan.ascii,
             also.join(", ")
         )
         .unwrap();

@@ -36,31 +36,71 @@ struct Pattern {
     /// The pattern's text, simplified: parsed again only when it compiles.
     source: String,
     rule: usize,
-    /// The longest match in bytes.
-    max_len: usize,
-    side: Side,
     /// Further literal sets (besides the gate) every match holds one literal of: a window runs
     /// only when each set has a literal inside it.
-    also: Vec<AlsoSet>,
+    also_literals: Vec<plan::Literals>,
+    /// Their searchers, built on the first window that reaches them: most patterns' windows
+    /// never get past the character filter.
+    also: OnceLock<Vec<AlsoSet>>,
     compiled: OnceLock<Option<Regex>>,
 }
 
+/// What a gate occurrence needs of its pattern, kept apart from [`Pattern`] in one compact
+/// array: most occurrences end here, and reading them should not pull a pattern's text,
+/// searchers and regex into the CPU caches.
+#[derive(Clone, Copy)]
+struct Reach {
+    /// The longest match in bytes.
+    max_len: u32,
+    /// The shortest match in bytes.
+    min_len: u32,
+    /// The pattern's further literal sets for the message-wide character filter:
+    /// `Matcher::also_sets[sets.0..sets.1]`.
+    sets: (u32, u32),
+    side: Side,
+    /// Every match starts at the start of the text.
+    anchored: bool,
+    /// Every match is ASCII.
+    ascii: bool,
+}
+
 impl Pattern {
+    fn also(&self) -> &[AlsoSet] {
+        self.also.get_or_init(|| self.also_literals.iter().map(|set| AlsoSet::new(set)).collect())
+    }
+
     fn regex(&self) -> Option<&Regex> {
         // Lexicon validation compiled the pattern once; only a size limit could fail here, and
         // a pattern that cannot compile matches nothing rather than taking the process down.
         self.compiled.get_or_init(|| compile(&self.source).ok()).as_ref()
     }
+}
 
-    /// The part of `text` where a match holding the gate occurrence `s..e` can lie.
-    fn window(&self, text: &str, s: usize, e: usize) -> (usize, usize) {
-        let l = self.max_len;
+impl Reach {
+    /// The part of `text` where a match holding the gate occurrence `s..e` can lie, or `None`
+    /// when no match can hold it: a pattern anchored at the start whose window does not reach
+    /// it, or an ASCII pattern whose run of ASCII around the occurrence is shorter than its
+    /// shortest match (a year "2024" opens no window for an 18-digit ID number).
+    fn window(&self, text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
+        let l = self.max_len as usize;
         let (a, b) = match self.side {
             Side::Prefix => (s, s + l),
             Side::Suffix => (e.saturating_sub(l), e),
             Side::Inner => (e.saturating_sub(l), s + l),
         };
-        (floor_char(text, a), ceil_char(text, b.min(text.len())))
+        let (a, b) = (floor_char(text, a), ceil_char(text, b.min(text.len())));
+        if self.anchored && a > 0 {
+            return None;
+        }
+        if !self.ascii {
+            return Some((a, b));
+        }
+        // The gate literal of an ASCII pattern is ASCII, and a match holding it lies in the
+        // run of ASCII bytes around it: both ends of the run are character boundaries.
+        let bytes = text.as_bytes();
+        let from = s - bytes[a..s].iter().rev().take_while(|b| b.is_ascii()).count();
+        let to = e + bytes[e..b].iter().take_while(|b| b.is_ascii()).count();
+        (to - from >= self.min_len as usize).then_some((from, to))
     }
 }
 
@@ -103,7 +143,55 @@ impl AlsoSet {
     }
 }
 
-/// What an automaton pattern stands for.
+/// Bits of the message-wide character filter, one per character hash: a bloom filter of the
+/// characters a message holds.
+const FILTER_BITS: usize = 1024;
+
+/// Which bit of the character filter stands for `c`.
+#[inline]
+fn filter_bit(c: char) -> u16 {
+    ((c as u32).wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
+}
+
+/// The characters a message holds, as a bloom filter: a literal none of whose first four
+/// characters' bits is missing may occur in it, and one with a bit missing cannot.
+struct CharFilter([u64; FILTER_BITS / 64]);
+
+impl CharFilter {
+    fn of(text: &str) -> CharFilter {
+        let mut bits = [0u64; FILTER_BITS / 64];
+        for c in text.chars() {
+            let b = filter_bit(c);
+            bits[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        CharFilter(bits)
+    }
+
+    #[inline]
+    fn has(&self, b: u16) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
+
+    /// Whether a literal encoded by [`filter_key`] may occur.
+    #[inline]
+    fn may_hold(&self, key: u64) -> bool {
+        (0..4).all(|i| self.has((key >> (16 * i)) as u16))
+    }
+}
+
+/// A literal as the filter bits of its first four characters (the last repeated when shorter).
+fn filter_key(lit: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(lit);
+    let mut bits: Vec<u16> = text.chars().take(4).map(filter_bit).collect();
+    let last = *bits.last().expect("literals are not empty");
+    bits.resize(4, last);
+    bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
+}
+
+/// Marks a gate literal's entry in `Matcher::entries`.
+const GATE: u32 = 1 << 31;
+
+/// What an automaton pattern stands for, while the matcher is built.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
     /// A phrase: the index of its owner list in `phrase_owners`.
@@ -118,10 +206,18 @@ pub(crate) struct Matcher {
     id: u64,
     /// Every phrase and variant, normalized and deduplicated, then every gate literal.
     automaton: AhoCorasick,
-    entries: Vec<Entry>,
-    phrase_owners: Vec<Vec<usize>>,
-    gate_owners: Vec<Vec<usize>>,
+    /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
+    /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal. Flat
+    /// arrays: an occurrence reads two neighbouring words rather than an enum and a list of
+    /// its own, which ordinary traffic would find cold in the caches.
+    entries: Vec<(u32, u32)>,
+    owners: Vec<u32>,
     patterns: Vec<Pattern>,
+    reaches: Vec<Reach>,
+    /// Every pattern's further literal sets, for the character filter: ranges of `also_keys`.
+    also_sets: Vec<(u32, u32)>,
+    /// Their literals' [`filter_key`]s.
+    also_keys: Vec<u64>,
     /// Patterns with no usable gate: they run over every text.
     ungated: Vec<usize>,
 }
@@ -194,21 +290,30 @@ impl Matcher {
             }
         }
         let mut patterns = Vec::with_capacity(rules.iter().map(|r| r.plans.len()).sum());
+        let mut reaches = Vec::with_capacity(patterns.capacity());
         let mut ungated = Vec::new();
         let mut gate_index: HashMap<&[u8], usize> = HashMap::with_capacity(n_gates);
         let mut gate_owners: Vec<Vec<usize>> = Vec::with_capacity(n_gates);
+        let (mut also_sets, mut also_keys) = (Vec::new(), Vec::new());
         for (i, r) in rules.iter().enumerate() {
             for (planned, source) in r.plans.iter().zip(&r.patterns) {
                 let k = patterns.len();
-                let (max_len, side) = (planned.max_len, planned.side);
+                let reach = Reach {
+                    max_len: planned.max_len as u32,
+                    min_len: planned.min_len as u32,
+                    sets: (also_sets.len() as u32, also_sets.len() as u32),
+                    side: planned.side,
+                    anchored: planned.anchored,
+                    ascii: planned.ascii,
+                };
                 let Some(lits) = &planned.gate else {
                     let source = source.clone();
+                    reaches.push(reach);
                     patterns.push(Pattern {
                         source,
                         rule: i,
-                        max_len,
-                        side,
-                        also: Vec::new(),
+                        also_literals: Vec::new(),
+                        also: OnceLock::new(),
                         compiled: OnceLock::new(),
                     });
                     ungated.push(k);
@@ -227,9 +332,21 @@ impl Matcher {
                         gate_owners[g].push(k);
                     }
                 }
-                let also = planned.also.iter().map(|set| AlsoSet::new(set)).collect();
+                let first = also_sets.len() as u32;
+                for set in &planned.also {
+                    let from = also_keys.len() as u32;
+                    also_keys.extend(set.iter().map(|l| filter_key(l)));
+                    also_sets.push((from, also_keys.len() as u32));
+                }
+                reaches.push(Reach { sets: (first, also_sets.len() as u32), ..reach });
                 let source = source.clone();
-                patterns.push(Pattern { source, rule: i, max_len, side, also, compiled: OnceLock::new() });
+                patterns.push(Pattern {
+                    source,
+                    rule: i,
+                    also_literals: planned.also.clone(),
+                    also: OnceLock::new(),
+                    compiled: OnceLock::new(),
+                });
             }
         }
         // Standard semantics with overlapping search: rules of different categories may share
@@ -244,15 +361,44 @@ impl Matcher {
             .build(&texts)
             .expect("normalized phrases build an automaton");
 
+        let mut owners = Vec::with_capacity(entries.len() + 4096);
+        let entries = entries
+            .iter()
+            .map(|e| {
+                let (list, flag) = match *e {
+                    Entry::Phrase(o) => (&phrase_owners[o], 0),
+                    Entry::Gate(g) => (&gate_owners[g], GATE),
+                };
+                let start = owners.len() as u32;
+                owners.extend(list.iter().map(|&x| x as u32));
+                (start | flag, owners.len() as u32)
+            })
+            .collect();
         Matcher {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             automaton,
             entries,
-            phrase_owners,
-            gate_owners,
+            owners,
             patterns,
+            reaches,
+            also_sets,
+            also_keys,
             ungated,
         }
+    }
+
+    /// Whether every further literal set of pattern `k` may occur in `text`, whose character
+    /// filter is built on first use.
+    #[inline]
+    fn may_match(&self, k: usize, filter: &mut Option<CharFilter>, text: &str) -> bool {
+        let (a, b) = self.reaches[k].sets;
+        if a == b {
+            return true;
+        }
+        let filter = filter.get_or_insert_with(|| CharFilter::of(text));
+        self.also_sets[a as usize..b as usize]
+            .iter()
+            .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
@@ -263,22 +409,31 @@ impl Matcher {
             let mut state = state.borrow_mut();
             let ThreadState { matcher, caches, windows } = &mut *state;
             windows.clear();
+            // Built on the first gate occurrence of a pattern with further literal sets: most
+            // windows a gate opens lack a literal of one of them anywhere in the message, and
+            // the filter rules those out before a window is pushed, merged and searched.
+            let mut filter: Option<CharFilter> = None;
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
             for m in self.automaton.find_overlapping_iter(text) {
-                match self.entries[m.pattern().as_usize()] {
-                    Entry::Phrase(o) => {
-                        for &rule in &self.phrase_owners[o] {
-                            out.push(Hit { rule, start: m.start(), end: m.end() });
-                        }
+                let (start, end) = self.entries[m.pattern().as_usize()];
+                let owners = &self.owners[(start & !GATE) as usize..end as usize];
+                if start & GATE == 0 {
+                    for &rule in owners {
+                        out.push(Hit { rule: rule as usize, start: m.start(), end: m.end() });
                     }
-                    Entry::Gate(g) => {
-                        for &k in &self.gate_owners[g] {
-                            let (s, e) = self.patterns[k].window(text, m.start(), m.end());
-                            windows.push(((k as u64) << 32 | s as u64, e as u32));
-                        }
+                    continue;
+                }
+                for &k in owners {
+                    let k = k as usize;
+                    if !self.may_match(k, &mut filter, text) {
+                        continue;
                     }
+                    let Some((s, e)) = self.reaches[k].window(text, m.start(), m.end()) else {
+                        continue;
+                    };
+                    windows.push(((k as u64) << 32 | s as u64, e as u32));
                 }
             }
             if windows.is_empty() && self.ungated.is_empty() {
@@ -306,7 +461,7 @@ impl Matcher {
                 // Every match lies inside the window and holds a literal of each further set,
                 // so a window missing one of them cannot match.
                 let window = &text.as_bytes()[s..e];
-                if !pattern.also.iter().all(|set| set.found_in(window)) {
+                if !pattern.also().iter().all(|set| set.found_in(window)) {
                     continue;
                 }
                 let Some(re) = pattern.regex() else { continue };
@@ -403,6 +558,19 @@ mod tests {
     }
 
     #[test]
+    fn the_character_filter_never_rules_out_a_literal_the_text_holds() {
+        let text = "明天上门,你的表哥知道吗?ok 2024年";
+        let filter = CharFilter::of(text);
+        for lit in ["明天", "上门", "表哥", "你", "吗", "ok", "2024", "年", "明天上门,你的表哥"] {
+            assert!(filter.may_hold(filter_key(lit.as_bytes())), "{lit}");
+        }
+        // Of literals the text lacks, hardly any pass: each needs a spurious bit per character.
+        let absent = ["坐牢", "判刑", "通讯录", "曝光", "法院", "派出所", "拘留", "起诉", "横幅", "家属"];
+        let passed = absent.iter().filter(|l| filter.may_hold(filter_key(l.as_bytes()))).count();
+        assert!(passed <= 1, "{passed} absent literals passed the filter");
+    }
+
+    #[test]
     fn classes_keep_only_what_normalized_text_holds() {
         let matches = |p: &str, t: &str| compile(p).unwrap().is_match(t);
         assert!(matches(r"^\d+$", "2024"));
@@ -425,6 +593,9 @@ mod tests {
             "欠(款)?\\d+(元|块)",
             "(你|您)[\\p{Han}]{0,3}(通讯录)[\\p{Han}]{0,3}(你|您)",
             "(你|您)的?(儿子|女儿)[\\p{Han}]{0,4}(学校|单位)",
+            "^(各位|老婆)[\\p{Han}]",
+            "[\\p{Han}]{0,3}(各位)$",
+            "[1-8]\\d{5}(19|20)\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])\\d{3}[\\dx]",
         ];
         let texts = [
             "你再不还就等着坐牢吧,你们全家都判刑",
@@ -436,6 +607,10 @@ mod tests {
             "你的通讯录你看,您通讯录您,通讯录你",
             "没有任何匹配的短信内容",
             "他儿子在学校,你女儿的单位,您儿子学校,你的女儿今天在单位,你儿子",
+            "各位好,各位老婆们,老婆好",
+            "大家好各位",
+            "身份证110101199003071234,2024年,19",
+            "号码abc320105200001011234x和5201012019",
             "",
         ];
         let rules: Vec<Rule> = patterns
