@@ -44,7 +44,9 @@ pub(crate) struct Context {
     header: Regex,
     collector_words: SpeakerWords,
     other_words: SpeakerWords,
-    field_words: Vec<String>,
+    /// Field names ("温馨提示", "金额"): a label holding one is not a speaker. One automaton
+    /// rather than a substring search per word (~40 of them) for every label.
+    field_words: AhoCorasick,
     qa_words: SpeakerWords,
     adviser_words: SpeakerWords,
     /// Inline Q&A labels, which may carry a name before them ("张律师解答:").
@@ -127,7 +129,7 @@ impl Context {
             header,
             collector_words: SpeakerWords::new(norm(&w.collector_speakers)),
             other_words: SpeakerWords::new(norm(&w.other_speakers)),
-            field_words: norm(&w.field_labels),
+            field_words: AhoCorasick::new(norm(&w.field_labels)).expect("field labels"),
             qa_words: SpeakerWords::new(norm(&w.qa_labels)),
             adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
             qa_inline,
@@ -149,8 +151,12 @@ impl Context {
             // clause break: "太绝,不然" reads as 绝不. When a word starts right at the break, the
             // clause's own word wins ("不然"; "承诺：不会" still yields 不会).
             let clause = norm.clause_start(m.end() - 1);
-            let m = match self.words.find(aho_corasick::Input::new(text).range(clause..)) {
-                Some(own) if m.start() < clause && own.start() == clause => own,
+            // Only a word that starts before its clause can give way: the second search (as
+            // long as the first) runs only then.
+            let own =
+                if m.start() < clause { self.words.find(aho_corasick::Input::new(text).range(clause..)) } else { None };
+            let m = match own {
+                Some(own) if own.start() == clause => own,
                 _ => m,
             };
             out.push(Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] });
@@ -251,10 +257,14 @@ impl Context {
         found.dedup_by(|b, a| b.0 < a.0 + a.1.len());
         // "催收员在电话里说:" introduces reported speech, not a turn: a transcript labels its
         // speakers with a name or role alone. (Q&A labels such as "律师回答" stay labels.)
-        found.retain(|&(_, l)| {
-            let n = crate::normalize(l).text;
-            !(n.chars().count() > 1 && REPORTED_SPEECH.iter().any(|v| n.ends_with(v)) && !self.qa_words.name(&n))
-        });
+        // Each label is normalized once, for this check and for its role below.
+        let (found, names): (Vec<(usize, &str)>, Vec<String>) = found
+            .into_iter()
+            .map(|f| (f, crate::normalize(f.1).text))
+            .filter(|(_, n)| {
+                !(n.chars().count() > 1 && REPORTED_SPEECH.iter().any(|v| n.ends_with(v)) && !self.qa_words.name(n))
+            })
+            .unzip();
         if found.is_empty() {
             return Vec::new();
         }
@@ -266,10 +276,9 @@ impl Context {
                     letters.push((c[1].to_ascii_lowercase(), r));
                 }
             }
-            found
-                .iter()
-                .map(|&(_, l)| {
-                    let n = crate::normalize(l).text;
+            names
+                .into_iter()
+                .map(|n| {
                     let role = self.role_of(&n).or_else(|| letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r));
                     (n, role)
                 })
@@ -309,10 +318,7 @@ impl Context {
         let keep: Vec<bool> = roles
             .iter()
             .zip(&anon)
-            .map(|((n, _), &a)| {
-                (a || !n.bytes().all(|b| b.is_ascii_digit()))
-                    && !self.field_words.iter().any(|f| n.contains(f.as_str()))
-            })
+            .map(|((n, _), &a)| (a || !n.bytes().all(|b| b.is_ascii_digit())) && !self.field_words.is_match(n.as_str()))
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a
         // text where no collector speaks is a form field, not a turn.
