@@ -76,7 +76,13 @@ impl Context {
             }
         }
         // Leftmost-longest: "不还" (a condition) and "不得不" win over the bare negator "不".
-        let words = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&pats).expect("context words");
+        // A DFA: with ~200 words the default is a contiguous NFA, and the marks scan of every
+        // message with a negatable hit walked it at several times a DFA's cost per byte.
+        let words = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&pats)
+            .expect("context words");
         let cons: Vec<String> = w.consequence_markers.iter().map(|p| crate::normalize(p).text).collect();
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
