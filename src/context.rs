@@ -285,17 +285,19 @@ impl Context {
             return Vec::new();
         }
         let roles: Vec<(String, Option<bool>)> = {
-            let mut letters: Vec<(String, bool)> = Vec::new();
-            for c in self.header.captures_iter(input) {
-                let role = crate::normalize(&c[2]).text;
-                if let Some(r) = self.role_of(&role) {
-                    letters.push((c[1].to_ascii_lowercase(), r));
-                }
-            }
+            // A header ("A为催收员") names the role of a one-letter label only, and most texts
+            // have none: it is read on the first label that could use it.
+            let mut letters: Option<Vec<(String, bool)>> = None;
             names
                 .into_iter()
                 .map(|n| {
-                    let role = self.role_of(&n).or_else(|| letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r));
+                    let role = self.role_of(&n).or_else(|| {
+                        if n.chars().count() != 1 {
+                            return None;
+                        }
+                        let letters = letters.get_or_insert_with(|| self.header_letters(input));
+                        letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r)
+                    });
                     (n, role)
                 })
                 .collect()
@@ -412,6 +414,18 @@ impl Context {
             }
         }
         roles
+    }
+
+    /// The letters a header gives a role ("A为催收员", "乙：客户"), lower-cased, in order.
+    fn header_letters(&self, input: &str) -> Vec<(String, bool)> {
+        let mut letters = Vec::new();
+        for c in self.header.captures_iter(input) {
+            let role = crate::normalize(&c[2]).text;
+            if let Some(r) = self.role_of(&role) {
+                letters.push((c[1].to_ascii_lowercase(), r));
+            }
+        }
+        letters
     }
 
     fn role_of(&self, label: &str) -> Option<bool> {
