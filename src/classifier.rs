@@ -272,7 +272,9 @@ impl Classifier {
         // ("台端…警方近日将前往拘提", "移交警方"): in a message that speaks to "you", the
         // collector said it, and it does not make the whole message a report. A news item
         // ("警方已介入调查") speaks of third persons and keeps the cue.
-        let addressed = || ["你", "您", "妳", "台端", "阁下", "閣下"].iter().any(|w| input.contains(w));
+        let addressed = std::cell::OnceCell::new();
+        let addressed =
+            || *addressed.get_or_init(|| ["你", "您", "妳", "台端", "阁下", "閣下"].iter().any(|w| input.contains(w)));
         let within_claim = |e: &Evidence| {
             matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting))
                 && ev.iter().any(|o| {
@@ -340,6 +342,9 @@ impl Classifier {
         let labels = score::labels(&scores, offer);
         let polite_kept = labels.contains(&Category::PoliteReminder);
         let only_offers = polite_kept && labels.len() > 1;
+        // Character offsets counted on from the previous citation's start when it lies before
+        // (evidence comes mostly in text order), rather than from the start of the input.
+        let mut counted = (0, 0);
         let mut citations: Vec<Citation> = ev
             .iter()
             .filter_map(|e| {
@@ -348,7 +353,12 @@ impl Classifier {
                 if !labels.contains(&c) || (c == Category::PoliteReminder && only_offers && !r.offer) {
                     return None;
                 }
-                let span = Span::from_bytes(input, e.byte_start, e.byte_end);
+                let (byte, char) = if counted.0 <= e.byte_start { counted } else { (0, 0) };
+                let start = char + input[byte..e.byte_start].chars().count();
+                counted = (e.byte_start, start);
+                let end = start + input[e.byte_start..e.byte_end].chars().count();
+                let span = Span { start, end, byte_start: e.byte_start, byte_end: e.byte_end };
+                debug_assert_eq!(span, Span::from_bytes(input, e.byte_start, e.byte_end));
                 Some(Citation {
                     category: c,
                     rule: r.id.clone(),

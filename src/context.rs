@@ -39,22 +39,24 @@ pub(crate) struct Context {
     consequences: AhoCorasick,
     window: usize,
     strong_window: usize,
-    inline: Option<Regex>,
-    line_label: Regex,
+    inline: Option<ColonLabel>,
+    line_label: ColonLabel,
     header: Regex,
     collector_words: SpeakerWords,
     other_words: SpeakerWords,
     third_party_words: SpeakerWords,
     /// "我是他老婆" / "我係佢阿媽": an unlabelled callee saying who they are to the debtor.
     self_as_third_party: Option<Regex>,
-    field_words: Vec<String>,
+    /// Field names ("温馨提示", "金额"): a label holding one is not a speaker. One automaton
+    /// rather than a substring search per word (~40 of them) for every label.
+    field_words: AhoCorasick,
     qa_words: SpeakerWords,
     adviser_words: SpeakerWords,
     /// Inline Q&A labels, which may carry a name before them ("张律师解答:").
-    qa_inline: Option<Regex>,
+    qa_inline: Option<ColonLabel>,
     anonymous: Vec<String>,
     /// Inline anonymous labels ("。A:", " 甲："), counted only when two of them speak.
-    anonymous_inline: Option<Regex>,
+    anonymous_inline: Option<ColonLabel>,
     collector_turn_words: AhoCorasick,
     debtor_turn_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
@@ -77,7 +79,13 @@ impl Context {
             }
         }
         // Leftmost-longest: "不还" (a condition) and "不得不" win over the bare negator "不".
-        let words = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&pats).expect("context words");
+        // A DFA: with ~200 words the default is a contiguous NFA, and the marks scan of every
+        // message with a negatable hit walked it at several times a DFA's cost per byte.
+        let words = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&pats)
+            .expect("context words");
         let cons: Vec<String> = w.consequence_markers.iter().map(|p| crate::normalize(p).text).collect();
         let consequences = AhoCorasick::new(&cons).expect("consequence markers");
         let norm =
@@ -93,32 +101,44 @@ impl Context {
         labels.dedup();
         let inline = (!labels.is_empty()).then(|| {
             let alt = labels.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
-            Regex::new(&format!(
+            let re = Regex::new(&format!(
                 r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({alt})[】\]]?[ \t\u{{3000}}]*(?:[0-9A-Za-z]{{0,2}})[ \t\u{{3000}}]*[:：]"
             ))
-            .expect("speaker regex")
+            .expect("speaker regex");
+            // Besides the label: the character before it, brackets and two letters or digits.
+            let words: Vec<&str> = labels.iter().map(|l| l.as_str()).collect();
+            let alnum: Vec<char> = ('0'..='9').chain('A'..='Z').chain('a'..='z').collect();
+            ColonLabel::new(re, &words, 3 + 3 + 3 + 2, &[&alnum[..], &BRACKETS_CLOSE[..]].concat())
         });
         // Any short label at the start of a line ("阿杰:", "陌生号码:", "贷后专员小陈:"): chat logs
         // name their speakers freely, so roles are read from the words inside the label.
-        let line_label =
-            Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]")
-                .expect("line label regex");
+        let line_label = ColonLabel {
+            re: Regex::new(r"(?m)^[ \t\u{3000}]*[【\[]?([^\s:：,，。!！?？【】\[\]]{1,14})[】\]]?[ \t\u{3000}]*[:：]")
+                .expect("line label regex"),
+            // Fourteen characters of up to four bytes in brackets.
+            reach: Some(3 + 14 * 4 + 3),
+            ends: None,
+        };
         let qa_inline = (!w.qa_labels.is_empty()).then(|| {
             let mut qa: Vec<&String> = w.qa_labels.iter().collect();
             qa.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
             let alt = qa.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
-            inline_label(&format!(r"\p{{Han}}{{0,6}}?(?:{alt})"))
+            // Up to six Han characters of a name before the label.
+            let words: Vec<&str> = qa.iter().map(|l| l.as_str()).collect();
+            inline_label(&format!(r"\p{{Han}}{{0,6}}?(?:{alt})"), &words, 6 * 4)
         });
         let anonymous = norm(&w.anonymous_speakers);
         let anonymous_inline = {
-            let mut alt: Vec<String> = Vec::new();
+            let mut words: Vec<String> = Vec::new();
             for l in w.anonymous_speakers.iter().filter(|l| !l.chars().all(|c| c.is_ascii_digit())) {
-                alt.push(regex::escape(l));
+                words.push(l.clone());
                 if l.to_ascii_uppercase() != *l {
-                    alt.push(regex::escape(&l.to_ascii_uppercase()));
+                    words.push(l.to_ascii_uppercase());
                 }
             }
-            (!alt.is_empty()).then(|| inline_label(&alt.join("|")))
+            let alt = words.iter().map(|l| regex::escape(l)).collect::<Vec<_>>().join("|");
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            (!words.is_empty()).then(|| inline_label(&alt, &words, 0))
         };
         let turn_words = |l: &Vec<String>| {
             AhoCorasick::builder().match_kind(MatchKind::Standard).build(norm(l)).expect("turn words")
@@ -143,7 +163,7 @@ impl Context {
                         .expect("self-identification regex")
                 })
             },
-            field_words: norm(&w.field_labels),
+            field_words: AhoCorasick::new(norm(&w.field_labels)).expect("field labels"),
             qa_words: SpeakerWords::new(norm(&w.qa_labels)),
             adviser_words: SpeakerWords::new(norm(&w.adviser_speakers)),
             qa_inline,
@@ -165,8 +185,12 @@ impl Context {
             // clause break: "太绝,不然" reads as 绝不. When a word starts right at the break, the
             // clause's own word wins ("不然"; "承诺：不会" still yields 不会).
             let clause = norm.clause_start(m.end() - 1);
-            let m = match self.words.find(aho_corasick::Input::new(text).range(clause..)) {
-                Some(own) if m.start() < clause && own.start() == clause => own,
+            // Only a word that starts before its clause can give way: the second search (as
+            // long as the first) runs only then.
+            let own =
+                if m.start() < clause { self.words.find(aho_corasick::Input::new(text).range(clause..)) } else { None };
+            let m = match own {
+                Some(own) if own.start() == clause => own,
                 _ => m,
             };
             out.push(Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] });
@@ -227,24 +251,23 @@ impl Context {
         if !input.contains(':') && !input.contains('：') {
             return Vec::new();
         }
+        let colons = colons(input);
         let mut found: Vec<(usize, &str)> = Vec::new();
         if let Some(re) = &self.inline {
-            found.extend(re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())));
+            found.extend(re.labels(input, &colons));
         }
         if let Some(re) = &self.qa_inline {
-            for c in re.captures_iter(input) {
-                let g = c.get(1).expect("label");
-                if !found.iter().any(|&(s, _)| s == g.start()) {
-                    found.push((g.start(), g.as_str()));
+            for (start, label) in re.labels(input, &colons) {
+                if !found.iter().any(|&(s, _)| s == start) {
+                    found.push((start, label));
                 }
             }
         }
         if let Some(re) = &self.anonymous_inline {
             let anon: Vec<(usize, &str)> = re
-                .captures_iter(input)
-                .map(|c| c.get(1).expect("label"))
-                .filter(|g| !found.iter().any(|&(s, _)| s == g.start()))
-                .map(|g| (g.start(), g.as_str()))
+                .labels(input, &colons)
+                .into_iter()
+                .filter(|&(start, _)| !found.iter().any(|&(s, _)| s == start))
                 .collect();
             let distinct: std::collections::HashSet<String> = anon.iter().map(|(_, l)| l.to_lowercase()).collect();
             if distinct.len() >= 2 {
@@ -252,10 +275,9 @@ impl Context {
             }
         }
         if input.contains('\n') {
-            for c in self.line_label.captures_iter(input) {
-                let g = c.get(1).expect("label");
-                if !found.iter().any(|&(s, _)| s == g.start()) {
-                    found.push((g.start(), g.as_str()));
+            for (start, label) in self.line_label.labels(input, &colons) {
+                if !found.iter().any(|&(s, _)| s == start) {
+                    found.push((start, label));
                 }
             }
         }
@@ -267,26 +289,31 @@ impl Context {
         found.dedup_by(|b, a| b.0 < a.0 + a.1.len());
         // "催收员在电话里说:" introduces reported speech, not a turn: a transcript labels its
         // speakers with a name or role alone. (Q&A labels such as "律师回答" stay labels.)
-        found.retain(|&(_, l)| {
-            let n = crate::normalize(l).text;
-            !(n.chars().count() > 1 && REPORTED_SPEECH.iter().any(|v| n.ends_with(v)) && !self.qa_words.name(&n))
-        });
+        // Each label is normalized once, for this check and for its role below.
+        let (found, names): (Vec<(usize, &str)>, Vec<String>) = found
+            .into_iter()
+            .map(|f| (f, crate::normalize(f.1).text))
+            .filter(|(_, n)| {
+                !(n.chars().count() > 1 && REPORTED_SPEECH.iter().any(|v| n.ends_with(v)) && !self.qa_words.name(n))
+            })
+            .unzip();
         if found.is_empty() {
             return Vec::new();
         }
         let roles: Vec<(String, Option<bool>)> = {
-            let mut letters: Vec<(String, bool)> = Vec::new();
-            for c in self.header.captures_iter(input) {
-                let role = crate::normalize(&c[2]).text;
-                if let Some(r) = self.role_of(&role) {
-                    letters.push((c[1].to_ascii_lowercase(), r));
-                }
-            }
-            found
-                .iter()
-                .map(|&(_, l)| {
-                    let n = crate::normalize(l).text;
-                    let role = self.role_of(&n).or_else(|| letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r));
+            // A header ("A为催收员") names the role of a one-letter label only, and most texts
+            // have none: it is read on the first label that could use it.
+            let mut letters: Option<Vec<(String, bool)>> = None;
+            names
+                .into_iter()
+                .map(|n| {
+                    let role = self.role_of(&n).or_else(|| {
+                        if n.chars().count() != 1 {
+                            return None;
+                        }
+                        let letters = letters.get_or_insert_with(|| self.header_letters(input));
+                        letters.iter().find(|(x, _)| *x == n).map(|&(_, r)| r)
+                    });
                     (n, role)
                 })
                 .collect()
@@ -325,10 +352,7 @@ impl Context {
         let keep: Vec<bool> = roles
             .iter()
             .zip(&anon)
-            .map(|((n, _), &a)| {
-                (a || !n.bytes().all(|b| b.is_ascii_digit()))
-                    && !self.field_words.iter().any(|f| n.contains(f.as_str()))
-            })
+            .map(|((n, _), &a)| (a || !n.bytes().all(|b| b.is_ascii_digit())) && !self.field_words.is_match(n.as_str()))
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a
         // text where no collector speaks is a form field, not a turn.
@@ -433,6 +457,18 @@ impl Context {
         })
     }
 
+    /// The letters a header gives a role ("A为催收员", "乙：客户"), lower-cased, in order.
+    fn header_letters(&self, input: &str) -> Vec<(String, bool)> {
+        let mut letters = Vec::new();
+        for c in self.header.captures_iter(input) {
+            let role = crate::normalize(&c[2]).text;
+            if let Some(r) = self.role_of(&role) {
+                letters.push((c[1].to_ascii_lowercase(), r));
+            }
+        }
+        letters
+    }
+
     fn role_of(&self, label: &str) -> Option<bool> {
         // The longer word decides, the debtor's side on a tie, so "借款人" is not taken for a
         // lender and a masked sender ("某用户", a collector word) is not the "用户" of an app.
@@ -499,14 +535,119 @@ impl SpeakerWords {
     }
 }
 
-/// The turn holding an input byte, if the text is a transcript.
 /// A speaker label inside running text: at the start or after a sentence end, optionally in
 /// brackets, then a colon; group 1 is the label, as `label` (a regex) matches it.
-fn inline_label(label: &str) -> Regex {
-    Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({label})[】\]]?[ \t\u{{3000}}]*[:：]"))
-        .expect("inline label regex")
+/// `words` are the words `label` alternates over, and `extra` the most bytes `label` matches
+/// besides one of them.
+fn inline_label(label: &str, words: &[&str], extra: usize) -> ColonLabel {
+    let re = Regex::new(&format!(r"(?:^|[\s。！？!?；;])[ \t\u{{3000}}]*[【\[]?({label})[】\]]?[ \t\u{{3000}}]*[:：]"))
+        .expect("inline label regex");
+    // The character before the label and its brackets.
+    ColonLabel::new(re, words, extra + 3 + 3 + 3, &BRACKETS_CLOSE)
 }
 
+/// The closing brackets a label may stand in before its colon.
+const BRACKETS_CLOSE: [char; 2] = ['】', ']'];
+
+/// A speaker-label pattern whose every match ends in its only colon (':' or '：'), group 1
+/// being the label. Rather than scanning the whole text, it is searched only in the stretch
+/// before each colon that a match could span, and only when the character before the colon
+/// could end a match: most texts with a colon hold it after a field name ("温馨提示:") or in a
+/// clock time, far from the rest of a long message.
+struct ColonLabel {
+    re: Regex,
+    /// The most bytes a match holds before its colon, runs of `[ \t\u{3000}]` aside; `None`
+    /// when a label word itself holds a colon, and the whole text is searched.
+    reach: Option<usize>,
+    /// The characters a match can hold last before its colon and any spaces, sorted; `None`
+    /// for any.
+    ends: Option<Vec<char>>,
+}
+
+impl ColonLabel {
+    /// `words`: the label words the pattern alternates over; `other`: the most bytes the rest
+    /// of a match (besides whitespace runs and the colon) holds; `ends`: the characters
+    /// besides a word's last one that can stand last before the colon.
+    fn new(re: Regex, words: &[&str], other: usize, ends: &[char]) -> ColonLabel {
+        let reach = if words.iter().any(|w| w.contains([':', '：'])) {
+            None
+        } else {
+            Some(words.iter().map(|w| w.len()).max().unwrap_or(0) + other)
+        };
+        let mut ends: Vec<char> =
+            words.iter().filter_map(|w| w.chars().next_back()).chain(ends.iter().copied()).collect();
+        ends.sort_unstable();
+        ends.dedup();
+        ColonLabel { re, reach, ends: Some(ends) }
+    }
+
+    /// Start and text of group 1 of every match, in order: what `captures_iter` finds.
+    /// `colons` are the byte ranges of every colon in `input`, in order.
+    ///
+    /// A match holds no colon but its last character, so it lies after the colon before its
+    /// own, and no further back than `reach` bytes (whitespace runs aside). The leftmost match
+    /// ending at each colon is thus the one a whole-text search finds, in the same order.
+    fn labels<'a>(&self, input: &'a str, colons: &[(usize, usize)]) -> Vec<(usize, &'a str)> {
+        let whole = || {
+            self.re.captures_iter(input).map(|c| c.get(1).expect("label")).map(|g| (g.start(), g.as_str())).collect()
+        };
+        let Some(reach) = self.reach else { return whole() };
+        let mut out = Vec::new();
+        let mut locs = None;
+        let mut from = 0;
+        for &(c, end) in colons {
+            let before = input[from..c].trim_end_matches([' ', '\t', '\u{3000}']).chars().next_back();
+            let can_end = match (&self.ends, before) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(ends), Some(ch)) => ends.binary_search(&ch).is_ok(),
+            };
+            if can_end {
+                let start = reach_back(input, from, c, reach);
+                let locs = locs.get_or_insert_with(|| self.re.capture_locations());
+                if self.re.captures_read_at(locs, &input[..end], start).is_some() {
+                    let (s, e) = locs.get(1).expect("label");
+                    out.push((s, &input[s..e]));
+                }
+            }
+            from = end;
+        }
+        debug_assert_eq!(out, whole());
+        out
+    }
+}
+
+/// The byte ranges of every colon (':' or '：') in `input`, in order.
+fn colons(input: &str) -> Vec<(usize, usize)> {
+    let b = input.as_bytes();
+    // '：' is EF BC 9A; 9A is never a first byte, so each hit is one colon.
+    memchr::memchr2_iter(b':', 0x9a, b)
+        .filter_map(|i| match b[i] {
+            b':' => Some((i, i + 1)),
+            _ if i >= 2 && b[i - 2] == 0xef && b[i - 1] == 0xbc => Some((i - 2, i + 1)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The smallest offset at or after `floor` such that the text from it to `to` holds at most
+/// `reach` bytes besides spaces, tabs and ideographic spaces.
+fn reach_back(input: &str, floor: usize, to: usize, reach: usize) -> usize {
+    let mut budget = reach;
+    let mut at = to;
+    for (i, ch) in input[floor..to].char_indices().rev() {
+        if !matches!(ch, ' ' | '\t' | '\u{3000}') {
+            if ch.len_utf8() > budget {
+                break;
+            }
+            budget -= ch.len_utf8();
+        }
+        at = floor + i;
+    }
+    at
+}
+
+/// The turn holding an input byte, if the text is a transcript.
 pub(crate) fn turn_at(turns: &[Turn], byte: usize) -> Option<&Turn> {
     turns.iter().rev().find(|t| t.byte_start <= byte)
 }
@@ -593,6 +734,35 @@ mod tests {
         assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false]);
         let t = c.turns("客服: 您的账单已逾期\n用户: 知道了");
         assert_eq!(t.iter().map(|t| t.collector).collect::<Vec<_>>(), [true, false]);
+    }
+
+    #[test]
+    fn labels_searched_before_each_colon_are_the_whole_text_matches() {
+        let c = ctx();
+        let texts = [
+            "催收员：你好\n客户：再打我就报警",
+            "温馨提示:您的账单已逾期。客服2 :请尽快处理。【客户】： 好的",
+            "会议纪要\n1:30 开会讨论\n2:00 结束",
+            "A:你欠的钱什么时候还?  B ：我没钱。甲:乙:丙：",
+            "网友提问:催收说要上门\n张律师解答:不能上门::：",
+            "　　客服　　　ab　　：　　很长的一段话，没有任何标签，只是说明情况。坐席:",
+            "催收员：：客户 12：[家属] :",
+            ":：:",
+            "没有冒号的文本",
+        ];
+        let pats = [c.inline.as_ref(), c.qa_inline.as_ref(), c.anonymous_inline.as_ref(), Some(&c.line_label)];
+        let mut found = 0;
+        for t in texts {
+            let cs = colons(t);
+            assert_eq!(cs.len(), t.matches([':', '：']).count(), "{t}");
+            for p in pats.iter().map(|p| p.expect("every label pattern is built")) {
+                let whole: Vec<(usize, &str)> =
+                    p.re.captures_iter(t).map(|m| m.get(1).unwrap()).map(|g| (g.start(), g.as_str())).collect();
+                found += whole.len();
+                assert_eq!(p.labels(t, &cs), whole, "{t}");
+            }
+        }
+        assert!(found > 20, "the texts hold labels of every kind ({found})");
     }
 
     #[test]
