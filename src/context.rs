@@ -20,6 +20,7 @@ enum Word {
 /// A negation-relevant word found in the normalized text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mark {
+    start: usize,
     end: usize,
     word: Word,
 }
@@ -193,7 +194,7 @@ impl Context {
                 Some(own) if own.start() == clause => own,
                 _ => m,
             };
-            out.push(Mark { end: m.end(), word: self.kinds[m.pattern().as_usize()] });
+            out.push(Mark { start: m.start(), end: m.end(), word: self.kinds[m.pattern().as_usize()] });
             from = m.end();
         }
     }
@@ -208,11 +209,13 @@ impl Context {
         let clause = norm.clause_start(hit_start);
         // Punctuation is dropped before matching, so a word may straddle the clause break
         // ("我司承诺：不会联系"): what reaches into the clause still counts.
-        let Some(m) = marks.iter().rev().find(|m| m.end <= hit_start && m.end > clause) else {
+        // A negator may also reach into the hit: "不会" before a phrase that starts at its "会"
+        // ("本公司不会上门催收" against the phrase 会上门催收).
+        let Some(m) = marks.iter().rev().find(|m| m.start < hit_start && m.end > clause) else {
             return false;
         };
         let reaches = |m: &Mark, window: usize| {
-            let gap = &norm.text[m.end..hit_start];
+            let gap = &norm.text[m.end.min(hit_start)..hit_start];
             // "不会将你的相片放上网" (Cantonese and written 将 = 把 right after the negator)
             // is the object marker, not "will": it does not end the negation's reach.
             let tail = gap.strip_prefix('将').unwrap_or(gap);

@@ -19,6 +19,15 @@ fn a_negator_removes_the_visit_but_a_condition_on_the_debtor_does_not() {
 }
 
 #[test]
+fn a_negator_whose_last_character_starts_the_phrase_still_negates_it() {
+    // "不会" and the phrase "会上门催收" share the 会: the promise still covers the visit.
+    let promise = "您的借款已逾期5天,本公司不会上门催收,请尽快还款。";
+    assert_eq!(verdict(promise), Verdict::PoliteReminder);
+    let announced = "您的借款已逾期5天,本公司会上门催收,请尽快还款。";
+    assert_eq!(verdict(announced), Verdict::Pressure);
+}
+
+#[test]
 fn an_article_quoting_a_threat_is_not_a_threat() {
     let quoted = "据报道,有网友反映催收人员扬言“再不还钱就爆你通讯录”,律师提醒这属于违法催收。";
     assert_eq!(verdict(quoted), Verdict::None);
