@@ -217,7 +217,12 @@ impl Classifier {
                 }
                 let (byte_start, byte_end) = norm.to_input(h.start, h.end);
                 let turn = turn_at(&turns, byte_start);
-                if turn.is_some_and(|t| !t.collector) {
+                // A note after the call is nobody's turn: its cues count, not its category words.
+                let narrator = turn.is_some_and(|t| t.narrator);
+                if narrator && matches!(rule.kind, RuleKind::Category(_)) {
+                    continue;
+                }
+                if turn.is_some_and(|t| !t.collector && !t.narrator) {
                     continue;
                 }
                 // Separators are dropped before matching, so a phrase can run from the end of
@@ -231,7 +236,7 @@ impl Classifier {
                 // A collector's own words are collection, whatever they mention: cues that would
                 // mark a report or an advertisement do not count inside the collector's turn.
                 // A settlement notice does ("客服: 您的贷款已全部结清"): nothing is owed.
-                if turn.is_some()
+                if turn.is_some_and(|t| t.collector)
                     && match rule.kind {
                         RuleKind::Cue(Cue::Reporting) => true,
                         RuleKind::Cue(Cue::NonCollection) => {
@@ -242,7 +247,12 @@ impl Classifier {
                 {
                     continue;
                 }
-                out.push(Evidence { rule: h.rule, byte_start, byte_end, speaker: turn.map(|t| t.label.clone()) });
+                out.push(Evidence {
+                    rule: h.rule,
+                    byte_start,
+                    byte_end,
+                    speaker: turn.filter(|t| !t.narrator).map(|t| t.label.clone()),
+                });
             }
             let callee_third_party = self.context.callee_is_third_party(input, &turns);
             self.apply_cues(input, &norm.text, out, callee_third_party)

@@ -31,6 +31,9 @@ pub(crate) struct Turn {
     pub byte_start: usize,
     pub collector: bool,
     pub label: String,
+    /// An unlabelled note after the turns ("(以上为录音片段)", "——以上是我和催收的聊天记录"):
+    /// nobody in the call says it; it counts as the text's own words, cues included.
+    pub narrator: bool,
 }
 
 /// The context words, compiled once per classifier.
@@ -389,10 +392,10 @@ impl Context {
                     None if names_are_others => false,
                     None => return None,
                 };
-                Some(Turn { byte_start: start, collector, label: label.to_string() })
+                Some(Turn { byte_start: start, collector, label: label.to_string(), narrator: false })
             })
             .collect();
-        turns
+        with_notes(input, turns)
     }
 
     /// Gives anonymous speakers with no role a role from their turns: when two or more of them
@@ -442,7 +445,7 @@ impl Context {
     /// ("催收员: … 家属: …", "坐席: … 老板: …").
     /// A speaker with no such label counts as one when a turn of theirs says so ("对方: 我是他老婆").
     pub fn callee_is_third_party(&self, input: &str, turns: &[Turn]) -> bool {
-        if !turns.iter().any(|t| t.collector) || turns.iter().all(|t| t.collector) {
+        if !turns.iter().any(|t| t.collector) || turns.iter().all(|t| t.collector || t.narrator) {
             return false;
         }
         let says_so = |label: &str| {
@@ -453,7 +456,7 @@ impl Context {
                 re.is_match(&crate::normalize(&input[start..end]).text)
             })
         };
-        turns.iter().filter(|t| !t.collector).all(|t| {
+        turns.iter().filter(|t| !t.collector && !t.narrator).all(|t| {
             let label = crate::normalize(&t.label).text;
             let third = self.third_party_words.longest(&label);
             third > 0 && third >= self.other_words.longest(&label) || says_so(&t.label)
@@ -651,6 +654,31 @@ fn reach_back(input: &str, floor: usize, to: usize, reach: usize) -> usize {
 }
 
 /// The turn holding an input byte, if the text is a transcript.
+/// Ends a turn at a later line that is an editor's or poster's note rather than more of the
+/// speaker's words: a line opening with a bracket, a dash or an arrow, or with 以上 ("the
+/// above"). The note runs to the next turn.
+fn with_notes(input: &str, mut turns: Vec<Turn>) -> Vec<Turn> {
+    let Some(first) = turns.first().map(|t| t.byte_start) else { return turns };
+    let mut notes = Vec::new();
+    for (i, _) in input.match_indices('\n').filter(|&(i, _)| i > first) {
+        let line = input[i + 1..].trim_start_matches([' ', '\t', '\u{3000}']);
+        if NOTE_OPENERS.iter().any(|o| line.starts_with(o)) {
+            let at = input.len() - line.len();
+            if !turns.iter().any(|t| t.byte_start == at) {
+                notes.push(Turn { byte_start: at, collector: false, label: String::new(), narrator: true });
+            }
+        }
+    }
+    if !notes.is_empty() {
+        turns.extend(notes);
+        turns.sort_by_key(|t| t.byte_start);
+    }
+    turns
+}
+
+/// How a note after a transcript opens.
+const NOTE_OPENERS: &[&str] = &["(", "（", "——", "--", "↑", "以上", "※", "注:", "注：", "备注", "備註"];
+
 pub(crate) fn turn_at(turns: &[Turn], byte: usize) -> Option<&Turn> {
     turns.iter().rev().find(|t| t.byte_start <= byte)
 }

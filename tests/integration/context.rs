@@ -198,6 +198,20 @@ fn a_collector_quoting_the_debtors_complaint_back_is_still_collecting() {
 }
 
 #[test]
+fn a_posters_note_after_a_transcript_is_nobodys_turn() {
+    // The note under a forwarded chat is the poster's, not the last speaker's: its cue counts
+    // and the whole text is a report. Without the note, the same call is a threat.
+    let call = "陌生号码:再不还钱就把你欠钱的事发到你家族群里。\n我:你是谁?";
+    assert_ne!(verdict(call), Verdict::None);
+    assert_eq!(verdict(&format!("{call}\n(这是我妈收到的短信,大家说怎么办)")), Verdict::None);
+    let threat = "催收员:你再不还,明天就去你单位找你领导,让你全公司都知道。";
+    assert_eq!(verdict(threat), Verdict::Threat);
+    assert_eq!(verdict(&format!("{threat}\n——以上是我和催收的聊天记录,已提交给律师。")), Verdict::None);
+    // A lender's own closing line is not a poster's note.
+    assert_ne!(verdict("催收员:您的借款已逾期5天,请尽快还款。\n以上为您的还款记录,请于今日处理。"), Verdict::None);
+}
+
+#[test]
 fn hearsay_the_sentence_denies_is_not_said() {
     assert_eq!(verdict("您的借款已逾期。网上有人说我们会爆通讯录,那是谣言。请于本周内还款。"), Verdict::PoliteReminder);
     assert_eq!(verdict("有人说我们会爆通讯录?没错,今晚不还就爆你通讯录"), Verdict::Threat);
