@@ -654,9 +654,10 @@ fn reach_back(input: &str, floor: usize, to: usize, reach: usize) -> usize {
 }
 
 /// The turn holding an input byte, if the text is a transcript.
-/// Ends a turn at a later line that is an editor's or poster's note rather than more of the
-/// speaker's words: a line opening with a bracket, a dash or an arrow, or with 以上 ("the
-/// above"). The note runs to the next turn.
+/// Marks a later line that is an editor's or poster's note rather than more of the speaker's
+/// words: a line opening with a bracket, a dash or an arrow, or with 以上 ("the above"). The
+/// note is its own line; an unlabelled line after it is the interrupted speaker's again (a
+/// stage direction such as "(停顿)" inside a call does not silence the rest of the turn).
 fn with_notes(input: &str, mut turns: Vec<Turn>) -> Vec<Turn> {
     let Some(first) = turns.first().map(|t| t.byte_start) else { return turns };
     let mut notes = Vec::new();
@@ -664,8 +665,16 @@ fn with_notes(input: &str, mut turns: Vec<Turn>) -> Vec<Turn> {
         let line = input[i + 1..].trim_start_matches([' ', '\t', '\u{3000}']);
         if NOTE_OPENERS.iter().any(|o| line.starts_with(o)) {
             let at = input.len() - line.len();
-            if !turns.iter().any(|t| t.byte_start == at) {
-                notes.push(Turn { byte_start: at, collector: false, label: String::new(), narrator: true });
+            if turns.iter().any(|t| t.byte_start == at) {
+                continue;
+            }
+            notes.push(Turn { byte_start: at, collector: false, label: String::new(), narrator: true });
+            let next = line.find('\n').map(|j| at + j + 1).filter(|&n| n < input.len());
+            let speaker = turn_at(&turns, at);
+            if let (Some(next), Some(speaker)) = (next, speaker) {
+                if !turns.iter().any(|t| t.byte_start == next) {
+                    notes.push(Turn { byte_start: next, ..speaker.clone() });
+                }
             }
         }
     }

@@ -207,6 +207,9 @@ fn a_posters_note_after_a_transcript_is_nobodys_turn() {
     let threat = "催收员:你再不还,明天就去你单位找你领导,让你全公司都知道。";
     assert_eq!(verdict(threat), Verdict::Threat);
     assert_eq!(verdict(&format!("{threat}\n——以上是我和催收的聊天记录,已提交给律师。")), Verdict::None);
+    // A stage direction inside the call is its own line: the collector speaks on after it.
+    let paused = "催收员:您的借款已逾期。\n(停顿)\n再不还明天就去你单位找你领导,让你全公司都知道。";
+    assert_eq!(verdict(paused), Verdict::Threat);
     // A lender's own closing line is not a poster's note.
     assert_ne!(verdict("催收员:您的借款已逾期5天,请尽快还款。\n以上为您的还款记录,请于今日处理。"), Verdict::None);
 }
