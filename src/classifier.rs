@@ -217,13 +217,13 @@ impl Classifier {
                 }
                 let (byte_start, byte_end) = norm.to_input(h.start, h.end);
                 let turn = turn_at(&turns, byte_start);
-                // A note after the call is nobody's turn: its cues count, not its category words.
-                let narrator = turn.is_some_and(|t| t.narrator);
-                if narrator && matches!(rule.kind, RuleKind::Category(_)) {
-                    continue;
-                }
-                if turn.is_some_and(|t| !t.collector && !t.narrator) {
-                    continue;
+                // In a transcript only the collector's words count, and of a note after the call
+                // (nobody's turn) only its cues.
+                if let Some(t) = turn {
+                    let counts = if t.narrator { matches!(rule.kind, RuleKind::Cue(_)) } else { t.collector };
+                    if !counts {
+                        continue;
+                    }
                 }
                 // Separators are dropped before matching, so a phrase can run from the end of
                 // one turn into the next speaker's label ("通知您。⏎客户"): nobody said that.
