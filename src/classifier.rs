@@ -1,6 +1,7 @@
 //! The classifier: lexicons compiled once, then `classify(&str) -> Report` for any number of
 //! messages on any number of threads.
 
+use crate::clause_model::{clauses, ClauseModel};
 use crate::context::{turn_at, Context, Mark};
 use crate::error::Error;
 use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
@@ -10,6 +11,7 @@ use crate::report::{Citation, Report, Scores};
 use crate::score;
 use crate::tokenize::Tokenizer;
 use crate::{Category, Span, Verdict};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::PathBuf;
 
@@ -28,6 +30,7 @@ pub struct Classifier {
     matcher: Matcher,
     context: Context,
     tokenizer: Tokenizer,
+    model: Option<Cow<'static, ClauseModel>>,
 }
 
 /// Configures a [`Classifier`]: which lexicons, with or without the embedded defaults.
@@ -44,11 +47,20 @@ pub struct ClassifierBuilder {
     dirs: Vec<PathBuf>,
     sources: Vec<Source>,
     defaults: bool,
+    model: ModelChoice,
+}
+
+#[derive(Debug, Clone)]
+enum ModelChoice {
+    Embedded,
+    Off,
+    File(PathBuf),
+    Given(Box<ClauseModel>),
 }
 
 impl Default for ClassifierBuilder {
     fn default() -> Self {
-        ClassifierBuilder { dirs: Vec::new(), sources: Vec::new(), defaults: true }
+        ClassifierBuilder { dirs: Vec::new(), sources: Vec::new(), defaults: true, model: ModelChoice::Embedded }
     }
 }
 
@@ -71,6 +83,25 @@ impl ClassifierBuilder {
         self
     }
 
+    /// The clause model to use (the embedded one unless told otherwise); `None` for rules only.
+    ///
+    /// ```
+    /// let rules_only = cuishou::Classifier::builder().clause_model(None).build()?;
+    /// let report = rules_only.classify("你再不还钱,明天就上*门找你");
+    /// assert!(report.citations.iter().all(|c| !c.rule.starts_with("MODEL-")));
+    /// # Ok::<(), cuishou::Error>(())
+    /// ```
+    pub fn clause_model(mut self, model: Option<ClauseModel>) -> Self {
+        self.model = model.map_or(ModelChoice::Off, |m| ModelChoice::Given(Box::new(m)));
+        self
+    }
+
+    /// Reads the clause model from a file (see [`ClauseModel::parse`]).
+    pub fn clause_model_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.model = ModelChoice::File(path.into());
+        self
+    }
+
     /// Loads, validates and compiles everything; every lexicon problem is reported at once.
     pub fn build(self) -> Result<Classifier, Error> {
         let mut sources = if self.defaults { crate::lexicon::embedded_sources() } else { Vec::new() };
@@ -78,7 +109,18 @@ impl ClassifierBuilder {
             sources.extend(Lexicon::read_dir(d)?);
         }
         sources.extend(self.sources);
-        Ok(Classifier::from_lexicon(Lexicon::from_sources(&sources)?))
+        let model = match self.model {
+            ModelChoice::Embedded => Some(Cow::Borrowed(ClauseModel::embedded())),
+            ModelChoice::Off => None,
+            ModelChoice::Given(m) => Some(Cow::Owned(*m)),
+            ModelChoice::File(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+                Some(Cow::Owned(ClauseModel::parse(&path.display().to_string(), &text)?))
+            }
+        };
+        let mut c = Classifier::from_lexicon(Lexicon::from_sources(&sources)?);
+        c.model = model;
+        Ok(c)
     }
 }
 
@@ -89,6 +131,8 @@ struct Scratch {
     norm: Normalized,
     hits: Vec<Hit>,
     marks: Vec<Mark>,
+    /// The clause model's n-gram keys of one clause.
+    keys: Vec<u64>,
 }
 
 thread_local! {
@@ -126,7 +170,8 @@ impl Classifier {
         let matcher = Matcher::new(&lexicon.rules);
         let context = Context::new(&lexicon.context);
         let words = normalized_phrases(&lexicon.rules).into_iter().filter(|w| w.chars().count() > 1).collect();
-        Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon }
+        let model = Some(Cow::Borrowed(ClauseModel::embedded()));
+        Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon, model }
     }
 
     /// Compiles every regex pattern now. Patterns otherwise compile the first time a message
@@ -188,7 +233,7 @@ impl Classifier {
     fn evidence(&self, input: &str) -> Vec<Evidence> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let Scratch { text, norm, hits, marks } = &mut *s;
+            let Scratch { text, norm, hits, marks, .. } = &mut *s;
             // Most traffic matches nothing, so the offset map and clause breaks (most of the
             // cost of normalizing) are built only once there is a hit to map back. Both passes
             // fold the same way, so the hits' offsets hold in `norm.text` too.
@@ -349,12 +394,37 @@ impl Classifier {
             scores[c.index()] = score::noisy_or(rules, ev.iter().map(|e| &e.rule), RuleKind::Category(c));
         }
         let offer = ev.iter().any(|e| rules[e.rule].offer);
+        // The clause model reads only what the rules already found to be collection: it adds
+        // words no list holds, never a verdict to ordinary traffic.
+        let model = match &self.model {
+            Some(m) if !score::labels(&scores, offer).is_empty() => {
+                let clauses = self.model_clauses(input, m);
+                for mc in &clauses {
+                    for (s, &z) in scores.iter_mut().zip(&mc.z) {
+                        if z > m.label {
+                            *s = s.max(1.0 / (1.0 + (-z as f64).exp()));
+                        }
+                    }
+                }
+                Some((m, clauses))
+            }
+            _ => None,
+        };
         let labels = score::labels(&scores, offer);
         let polite_kept = labels.contains(&Category::PoliteReminder);
         let only_offers = polite_kept && labels.len() > 1;
         // Character offsets counted on from the previous citation's start when it lies before
         // (evidence comes mostly in text order), rather than from the start of the input.
         let mut counted = (0, 0);
+        let mut span_of = |byte_start: usize, byte_end: usize| {
+            let (byte, char) = if counted.0 <= byte_start { counted } else { (0, 0) };
+            let start = char + input[byte..byte_start].chars().count();
+            counted = (byte_start, start);
+            let end = start + input[byte_start..byte_end].chars().count();
+            let span = Span { start, end, byte_start, byte_end };
+            debug_assert_eq!(span, Span::from_bytes(input, byte_start, byte_end));
+            span
+        };
         let mut citations: Vec<Citation> = ev
             .iter()
             .filter_map(|e| {
@@ -363,12 +433,7 @@ impl Classifier {
                 if !labels.contains(&c) || (c == Category::PoliteReminder && only_offers && !r.offer) {
                     return None;
                 }
-                let (byte, char) = if counted.0 <= e.byte_start { counted } else { (0, 0) };
-                let start = char + input[byte..e.byte_start].chars().count();
-                counted = (e.byte_start, start);
-                let end = start + input[e.byte_start..e.byte_end].chars().count();
-                let span = Span { start, end, byte_start: e.byte_start, byte_end: e.byte_end };
-                debug_assert_eq!(span, Span::from_bytes(input, e.byte_start, e.byte_end));
+                let span = span_of(e.byte_start, e.byte_end);
                 Some(Citation {
                     category: c,
                     rule: r.id.clone(),
@@ -383,9 +448,100 @@ impl Classifier {
                 })
             })
             .collect();
+        if let Some((m, clauses)) = model {
+            let by_rules = citations.len();
+            for mc in &clauses {
+                for &c in &labels {
+                    let covered = citations[..by_rules]
+                        .iter()
+                        .any(|o| o.category == c && o.byte_start < mc.byte_end && mc.byte_start < o.byte_end);
+                    if mc.z[c.index()] <= m.cite || covered || (c == Category::PoliteReminder && only_offers) {
+                        continue;
+                    }
+                    let span = span_of(mc.byte_start, mc.byte_end);
+                    let (rule, message, clause) = model_rule(c);
+                    citations.push(Citation {
+                        category: c,
+                        rule: rule.to_string(),
+                        phrase: input[mc.byte_start..mc.byte_end].to_string(),
+                        start: span.start,
+                        end: span.end,
+                        byte_start: span.byte_start,
+                        byte_end: span.byte_end,
+                        message: message.to_string(),
+                        clause: clause.to_string(),
+                        speaker: mc.speaker.clone(),
+                    });
+                }
+            }
+        }
         citations.sort_by(|a, b| a.byte_start.cmp(&b.byte_start).then(b.byte_end.cmp(&a.byte_end)));
         let verdict = labels.last().map_or(Verdict::None, |&c| Verdict::from(c));
         Report { verdict, labels, scores: Scores::from_array(scores), citations }
+    }
+
+    /// Scores every clause the collector says (in a transcript, the collector's turns only) with
+    /// the clause model. Runs right after [`evidence`](Self::evidence) found a hit, whose
+    /// normalized text is still in the scratch space.
+    fn model_clauses(&self, input: &str, model: &ClauseModel) -> Vec<ModelClause> {
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let Scratch { norm, keys, .. } = &mut *s;
+            let turns = self.context.turns(input);
+            let mut out = Vec::new();
+            for (ns, ne) in clauses(norm) {
+                let (mut start, end) = norm.to_input(ns, ne);
+                let turn = turn_at(&turns, start);
+                // A clause that opens a turn opens with its speaker's label: cite what was said.
+                if let Some(t) = turns.iter().find(|t| start <= t.byte_start && t.byte_start < end && !t.narrator) {
+                    start = (t.byte_start + t.label.len()).min(end);
+                    start += input[start..end].len()
+                        - input[start..end]
+                            .trim_start_matches(|c: char| c == ':' || c == '：' || c.is_whitespace())
+                            .len();
+                }
+                let turn = turn_at(&turns, start).or(turn);
+                if start >= end || turn.is_some_and(|t| t.narrator || !t.collector) {
+                    continue;
+                }
+                let z = model.score_with(&norm.text[ns..ne], keys);
+                if z.iter().any(|&z| z > model.cite.min(model.label)) {
+                    out.push(ModelClause {
+                        byte_start: start,
+                        byte_end: end,
+                        z,
+                        speaker: turn.map(|t| t.label.clone()),
+                    });
+                }
+            }
+            out
+        })
+    }
+}
+
+/// A clause the model scored above a threshold, in input bytes.
+struct ModelClause {
+    byte_start: usize,
+    byte_end: usize,
+    z: [f32; 4],
+    speaker: Option<String>,
+}
+
+/// The id, message and clause a clause-model citation carries, per category.
+fn model_rule(c: Category) -> (&'static str, &'static str, &'static str) {
+    match c {
+        Category::PoliteReminder => ("MODEL-POL", "整句读来是礼貌的还款提醒(分句模型,据训练语料学得)", "合同约定"),
+        Category::Pressure => {
+            ("MODEL-PRS", "整句读来是施压催收(分句模型,据训练语料学得)", "NIFA-2018 第四章; FDCPA §806")
+        }
+        Category::Threat => {
+            ("MODEL-THR", "整句读来是威胁(分句模型,据训练语料学得)", "NIFA-2018 第四章; FDCPA §806; FDCPA §807(5)")
+        }
+        Category::IllegalDisclosure => (
+            "MODEL-DIS",
+            "整句读来是向第三方透露债务(分句模型,据训练语料学得)",
+            "民法典第1032条; NIFA-2018 第四章; FDCPA §805(b); 12 CFR 1006.6(d)",
+        ),
     }
 }
 

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod classifier;
+mod clause_model;
 mod context;
 mod error;
 pub mod eval;
@@ -38,6 +39,7 @@ mod t2s;
 mod tokenize;
 
 pub use classifier::{Classifier, ClassifierBuilder};
+pub use clause_model::{ClauseModel, TrainOptions};
 pub use error::{Diagnostic, Error};
 pub use lexicon::{Lexicon, Rule};
 pub use normalize::{normalize, normalize_into, normalize_text_into, Normalized};

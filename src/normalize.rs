@@ -45,6 +45,11 @@ impl Normalized {
         }
     }
 
+    /// Normalized byte offsets of the clause breaks, in order.
+    pub(crate) fn breaks(&self) -> impl Iterator<Item = usize> + '_ {
+        self.breaks.iter().map(|&b| b as usize)
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.src_start.clear();

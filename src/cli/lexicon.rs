@@ -30,6 +30,19 @@ pub enum Command {
         #[command(flatten)]
         lexicons: super::LexiconArgs,
     },
+    /// Learn the clause model from labeled JSONL (the train corpus) and print the model file
+    /// (lexicons/clause_model.tsv is `cuishou lexicon train-model corpus/train.jsonl`).
+    TrainModel {
+        /// Labeled JSONL files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Score above which a clause is cited for a category the rules found.
+        #[arg(long, default_value_t = cuishou::TrainOptions::default().cite)]
+        cite: f32,
+        /// Score above which a clause adds its category.
+        #[arg(long, default_value_t = cuishou::TrainOptions::default().label)]
+        label: f32,
+    },
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<u8> {
@@ -82,6 +95,21 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                 };
                 println!("{}\t{}\t{}\t{}\t{}", r.id, kind, r.weight, r.message, r.clause);
             }
+            Ok(0)
+        }
+        Command::TrainModel { files, cite, label } => {
+            let corpus = match super::eval::load(&files) {
+                Ok(c) => c,
+                Err(problems) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    return Ok(super::EXIT_ERROR);
+                }
+            };
+            let opts = cuishou::TrainOptions { cite, label, ..Default::default() };
+            let model = cuishou::ClauseModel::train(&corpus, opts);
+            std::io::stdout().lock().write_all(model.to_tsv().as_bytes())?;
             Ok(0)
         }
         Command::Phrases { lexicons } => {

@@ -45,6 +45,12 @@ pub struct LexiconArgs {
     /// Use only --lexicons, not the embedded defaults.
     #[arg(long, requires = "lexicons")]
     pub no_default_lexicons: bool,
+    /// A clause model file instead of the embedded one (see `cuishou lexicon train-model`).
+    #[arg(long, value_name = "FILE")]
+    pub clause_model: Option<PathBuf>,
+    /// Rules only: no clause model.
+    #[arg(long, conflicts_with = "clause_model")]
+    pub no_clause_model: bool,
 }
 
 impl LexiconArgs {
@@ -52,6 +58,11 @@ impl LexiconArgs {
         let mut b = Classifier::builder().defaults(!self.no_default_lexicons);
         if let Some(d) = &self.lexicons {
             b = b.lexicon_dir(d);
+        }
+        if self.no_clause_model {
+            b = b.clause_model(None);
+        } else if let Some(f) = &self.clause_model {
+            b = b.clause_model_file(f);
         }
         b.build()
     }

@@ -62,6 +62,10 @@ pub struct LexiconSource {
     pub dir: Option<PathBuf>,
     /// Whether the embedded defaults are included.
     pub no_defaults: bool,
+    /// A clause model file instead of the embedded model.
+    pub clause_model: Option<PathBuf>,
+    /// Rules only, no clause model.
+    pub no_clause_model: bool,
 }
 
 impl LexiconSource {
@@ -71,6 +75,11 @@ impl LexiconSource {
         let mut b = Classifier::builder().defaults(!self.no_defaults);
         if let Some(d) = &self.dir {
             b = b.lexicon_dir(d);
+        }
+        if self.no_clause_model {
+            b = b.clause_model(None);
+        } else if let Some(f) = &self.clause_model {
+            b = b.clause_model_file(f);
         }
         let c = b.build()?;
         c.warm_up();

@@ -15,10 +15,12 @@ fn dev_eval() -> Value {
 // 91.2%, false alarms 0.0% -> 4.7%); the floors follow the harder split, not the engine.
 // Session 5: dev 94.0%, lowest F1 .841 (threat), false alarms 2.9%, evidence recall 75.3%.
 // Session 6: dev 94.8%, lowest F1 .844 (threat), false alarms 1.7%, evidence recall 75.9%.
-const MIN_ACCURACY: f64 = 0.94;
-const MIN_F1: f64 = 0.84;
+// Session 7 (clause model): dev 95.0%, lowest F1 .862 (threat), false alarms 1.7%, evidence
+// recall 81.0%.
+const MIN_ACCURACY: f64 = 0.945;
+const MIN_F1: f64 = 0.85;
 const MAX_FALSE_ALARM: f64 = 0.02;
-const MIN_EVIDENCE_RECALL: f64 = 0.75;
+const MIN_EVIDENCE_RECALL: f64 = 0.80;
 
 #[test]
 fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {

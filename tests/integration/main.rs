@@ -2,6 +2,7 @@
 
 mod browser;
 mod bulk;
+mod clause_model;
 mod cli;
 mod context;
 mod corpus;

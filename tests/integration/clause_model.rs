@@ -1,0 +1,109 @@
+//! The clause model: what it may add to the rules' answer, and that the embedded file is what
+//! training on the train corpus gives.
+
+use cuishou::{Category, Classifier, ClauseModel, TrainOptions, Verdict};
+
+/// A hand-made model that knows one threatening word, so these tests do not depend on what
+/// training learned.
+fn tiny() -> ClauseModel {
+    ClauseModel::parse("tiny.tsv", "cite\t0\nlabel\t3\nbias\t-2\t-2\t-2\t-2\n横幅\t0\t0\t6\t0\n上\t0\t0\t0\t0\n")
+        .unwrap()
+}
+
+fn with_tiny() -> Classifier {
+    Classifier::builder().clause_model(Some(tiny())).build().unwrap()
+}
+
+fn rules_only() -> Classifier {
+    Classifier::builder().clause_model(None).build().unwrap()
+}
+
+const DUNNING: &str = "你的贷款已经逾期五十天,今天必须结清。";
+
+#[test]
+fn a_clause_no_rule_holds_raises_the_verdict_of_a_collection_message() {
+    let text = format!("{DUNNING}过几天我们会去村里挂横幅");
+    assert_eq!(rules_only().classify(&text).verdict, Verdict::Pressure);
+    let r = with_tiny().classify(&text);
+    assert_eq!(r.verdict, Verdict::Threat);
+    let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").expect("a clause-model citation");
+    assert_eq!(c.phrase, "过几天我们会去村里挂横幅");
+    assert_eq!(&text[c.byte_start..c.byte_end], c.phrase);
+    assert_eq!(text.chars().skip(c.start).take(c.end - c.start).collect::<String>(), c.phrase);
+    assert!(!c.clause.is_empty() && !c.message.is_empty());
+}
+
+#[test]
+fn the_model_alone_never_makes_a_message_collection() {
+    for text in ["过几天我们会去村里挂横幅", "村委会通知:国庆期间村口挂横幅,请勿遮挡"] {
+        let r = with_tiny().classify(text);
+        assert_eq!(r.verdict, Verdict::None, "{text}");
+        assert!(r.citations.is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn a_debtor_clause_in_a_transcript_is_not_read_by_the_model() {
+    let collector = format!("催收员: {DUNNING}\n客户: 我知道了\n催收员: 过几天我们会去村里挂横幅");
+    let debtor = format!("催收员: {DUNNING}\n客户: 过几天我们会去村里挂横幅");
+    assert_eq!(with_tiny().classify(&collector).verdict, Verdict::Threat);
+    let r = with_tiny().classify(&debtor);
+    assert_eq!(r.verdict, Verdict::Pressure);
+    assert!(r.citations.iter().all(|c| !c.rule.starts_with("MODEL-")));
+    // The speaker label is not part of what the collector is cited as saying.
+    let r = with_tiny().classify(&collector);
+    let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").unwrap();
+    assert_eq!(c.phrase, "过几天我们会去村里挂横幅");
+    assert_eq!(c.speaker.as_deref(), Some("催收员"));
+}
+
+#[test]
+fn a_clause_below_the_label_score_is_cited_only_for_a_category_already_found() {
+    // Scores 1 for threat: above `cite`, below `label`.
+    let weak = ClauseModel::parse("weak.tsv", "cite\t0\nlabel\t3\nbias\t-2\t-2\t-2\t-2\n横幅\t0\t0\t3\t0\n").unwrap();
+    let c = Classifier::builder().clause_model(Some(weak)).build().unwrap();
+    let pressure_only = format!("{DUNNING}过几天我们会去村里挂横幅");
+    assert_eq!(c.classify(&pressure_only).verdict, Verdict::Pressure);
+    let threat = format!("{DUNNING}再不还就弄死你。过几天我们会去村里挂横幅");
+    let r = c.classify(&threat);
+    assert_eq!(r.verdict, Verdict::Threat);
+    assert!(r.citations.iter().any(|c| c.rule == "MODEL-THR" && c.phrase == "过几天我们会去村里挂横幅"));
+}
+
+#[test]
+fn a_broken_model_file_is_an_error_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("cuishou-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.tsv");
+    std::fs::write(&f, "cite\t0\nlabel\t3\nbias\t0\t0\n").unwrap();
+    let e = Classifier::builder().clause_model_file(&f).build().err().expect("an error");
+    assert!(e.to_string().contains("bad.tsv:3:1"), "{e}");
+    let out = crate::command().args(["classify", "--clause-model"]).arg(&f).arg("你好").output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.tsv:3:1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_embedded_model_is_what_training_on_the_train_corpus_gives() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/train.jsonl")).unwrap();
+    let corpus: Vec<cuishou::eval::Labeled> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let model = ClauseModel::train(&corpus, TrainOptions::default());
+    assert!(
+        model.to_tsv() == ClauseModel::embedded_text(),
+        "lexicons/clause_model.tsv is stale: run `cuishou lexicon train-model corpus/train.jsonl > lexicons/clause_model.tsv`"
+    );
+}
+
+#[test]
+fn the_embedded_model_separates_the_categories_it_learned() {
+    let m = ClauseModel::embedded();
+    let t = Category::Threat.index();
+    // New sentences, in none of the corpora.
+    for menace in ["过几天我们会去村里拉横幅", "晚上叫几个兄弟去你家门口坐坐"] {
+        assert!(m.score(&cuishou::normalize(menace).text)[t] > m.cite, "{menace}");
+    }
+    for plain in ["您本月账单已出请查收", "明天下午三点开家长会"] {
+        assert!(m.score(&cuishou::normalize(plain).text)[t] < m.cite, "{plain}");
+    }
+}
