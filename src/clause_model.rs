@@ -63,7 +63,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { epochs: 8, rate: 0.2, min_count: 2, cite: 0.0, label: 3.0 }
+        TrainOptions { epochs: 8, rate: 0.2, min_count: 3, cite: 0.0, label: 3.0 }
     }
 }
 

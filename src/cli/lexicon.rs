@@ -42,6 +42,15 @@ pub enum Command {
         /// Score above which a clause adds its category.
         #[arg(long, default_value_t = cuishou::TrainOptions::default().label)]
         label: f32,
+        /// Passes over the clauses.
+        #[arg(long, default_value_t = cuishou::TrainOptions::default().epochs)]
+        epochs: usize,
+        /// Learning rate.
+        #[arg(long, default_value_t = cuishou::TrainOptions::default().rate)]
+        rate: f64,
+        /// Leave out n-grams seen in fewer clauses than this.
+        #[arg(long, default_value_t = cuishou::TrainOptions::default().min_count)]
+        min_count: usize,
     },
 }
 
@@ -97,7 +106,7 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
-        Command::TrainModel { files, cite, label } => {
+        Command::TrainModel { files, cite, label, epochs, rate, min_count } => {
             let corpus = match super::eval::load(&files) {
                 Ok(c) => c,
                 Err(problems) => {
@@ -107,7 +116,7 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                     return Ok(super::EXIT_ERROR);
                 }
             };
-            let opts = cuishou::TrainOptions { cite, label, ..Default::default() };
+            let opts = cuishou::TrainOptions { cite, label, epochs, rate, min_count };
             let model = cuishou::ClauseModel::train(&corpus, opts);
             std::io::stdout().lock().write_all(model.to_tsv().as_bytes())?;
             Ok(0)
