@@ -404,7 +404,19 @@ impl Matcher {
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
     /// rule and range.
     pub fn find(&self, text: &str, out: &mut Vec<Hit>) {
+        self.find_within_turns(text, &[], out);
+    }
+
+    /// Like [`Matcher::find`], where `breaks` (sorted normalized byte offsets) are where a new
+    /// speaker's turn starts. No hit spans a break: separators are dropped before matching, so a
+    /// phrase can run from the end of one turn into the next label ("…你们会⏎催收: 派人上门催收"),
+    /// and nobody said that. Such a match is not merely dropped afterwards: each regex runs on
+    /// every turn's part of its window on its own, so a spanning match neither hides a later
+    /// match of the same rule inside the next turn (the search went on after its end) nor covers
+    /// one that lies inside it.
+    pub fn find_within_turns(&self, text: &str, breaks: &[usize], out: &mut Vec<Hit>) {
         out.clear();
+        let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
         STATE.with(|state| {
             let mut state = state.borrow_mut();
             let ThreadState { matcher, caches, windows } = &mut *state;
@@ -420,8 +432,10 @@ impl Matcher {
                 let (start, end) = self.entries[m.pattern().as_usize()];
                 let owners = &self.owners[(start & !GATE) as usize..end as usize];
                 if start & GATE == 0 {
-                    for &rule in owners {
-                        out.push(Hit { rule: rule as usize, start: m.start(), end: m.end() });
+                    if !spans(m.start(), m.end()) {
+                        for &rule in owners {
+                            out.push(Hit { rule: rule as usize, start: m.start(), end: m.end() });
+                        }
                     }
                     continue;
                 }
@@ -466,19 +480,26 @@ impl Matcher {
                 }
                 let Some(re) = pattern.regex() else { continue };
                 let cache = caches[k].get_or_insert_with(|| re.create_cache());
-                let mut input = Input::new(text).range(s..e);
-                while let Some(m) = re.search_with(cache, &input) {
-                    if m.is_empty() {
-                        // Validation rejects patterns that match the empty string; stepping on
-                        // keeps a pattern that slipped through from looping forever.
-                        match text[m.end()..e].chars().next() {
-                            Some(c) => input.set_start(m.end() + c.len_utf8()),
-                            None => break,
+                // The window's part in each turn is searched on its own; `^` and `$` still
+                // mean the ends of the text (the regex sees the whole haystack).
+                let inner = breaks.iter().copied().filter(|&b| s < b && b < e);
+                let mut from = s;
+                for to in inner.chain(std::iter::once(e)) {
+                    let mut input = Input::new(text).range(from..to);
+                    while let Some(m) = re.search_with(cache, &input) {
+                        if m.is_empty() {
+                            // Validation rejects patterns that match the empty string; stepping
+                            // on keeps a pattern that slipped through from looping forever.
+                            match text[m.end()..to].chars().next() {
+                                Some(c) => input.set_start(m.end() + c.len_utf8()),
+                                None => break,
+                            }
+                            continue;
                         }
-                        continue;
+                        out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
+                        input.set_start(m.end());
                     }
-                    out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
-                    input.set_start(m.end());
+                    from = to;
                 }
             }
         });
@@ -528,6 +549,28 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rule(i: usize, phrases: &[&str], patterns: &[&str]) -> Rule {
+        Rule {
+            id: format!("T-{i}"),
+            kind: crate::lexicon::RuleKind::Category(crate::Category::Threat),
+            weight: 0.5,
+            message: String::new(),
+            clause: String::new(),
+            phrases: phrases.iter().map(|p| p.to_string()).collect(),
+            variants: Vec::new(),
+            patterns: patterns.iter().map(|p| p.to_string()).collect(),
+            plans: patterns.iter().map(|p| plan::plan(plan::parse(p).unwrap())).collect(),
+            boundary: false,
+            negatable: false,
+            requires_third_party: false,
+            offer: false,
+            hit: Vec::new(),
+            miss: Vec::new(),
+            path: String::new(),
+            line: 0,
+        }
+    }
 
     fn gate(p: &str) -> Option<(Vec<String>, Side)> {
         // The comparisons below are written with string literals.
@@ -613,29 +656,7 @@ mod tests {
             "号码abc320105200001011234x和5201012019",
             "",
         ];
-        let rules: Vec<Rule> = patterns
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Rule {
-                id: format!("T-{i}"),
-                kind: crate::lexicon::RuleKind::Category(crate::Category::Threat),
-                weight: 0.5,
-                message: String::new(),
-                clause: String::new(),
-                phrases: Vec::new(),
-                variants: Vec::new(),
-                patterns: vec![p.to_string()],
-                plans: vec![plan::plan(plan::parse(p).unwrap())],
-                boundary: false,
-                negatable: false,
-                requires_third_party: false,
-                offer: false,
-                hit: Vec::new(),
-                miss: Vec::new(),
-                path: String::new(),
-                line: 0,
-            })
-            .collect();
+        let rules: Vec<Rule> = patterns.iter().enumerate().map(|(i, p)| rule(i, &[], &[p])).collect();
         let m = Matcher::new(&rules);
         assert_eq!(m.ungated_len(), 0);
         for t in texts {
@@ -650,5 +671,46 @@ mod tests {
             want.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
             assert_eq!(got, want, "{t}");
         }
+    }
+
+    /// The texts' parts in the test below, as (rule, matched text).
+    fn found(m: &Matcher, text: &str, breaks: &[usize]) -> Vec<(usize, String)> {
+        let mut got = Vec::new();
+        m.find_within_turns(text, breaks, &mut got);
+        got.iter().map(|h| (h.rule, text[h.start..h.end].to_string())).collect()
+    }
+
+    #[test]
+    fn a_match_across_a_turn_break_neither_counts_nor_hides_the_next_turns_match() {
+        // "客户: 那你们会⏎催收: 派人上门催收", normalized: the client's "会" and the next label
+        // run into the collector's words. A whole-text search finds "会催收派人上门催收",
+        // which nobody said, and then goes on after its end: the collector's own
+        // "派人上门催收" was lost with it.
+        let rules = [
+            rule(0, &[], &["(安排|派|将|会)[\\p{Han}&&[^不没]]{0,4}上门催收"]),
+            rule(1, &["你们会催收", "催收"], &[]),
+            rule(2, &[], &["(你|您)[\\p{Han}]{0,6}(还钱|还款)"]),
+        ];
+        let m = Matcher::new(&rules);
+        let text = "客户那你们会催收派人上门催收";
+        let b = text.find("催收派").unwrap();
+        assert!(found(&m, text, &[]).contains(&(0, "会催收派人上门催收".to_string())));
+        let got = found(&m, text, &[b]);
+        assert!(got.contains(&(0, "派人上门催收".to_string())), "{got:?}");
+        assert!(!got.iter().any(|(_, t)| t.contains("会催收")), "{got:?}");
+        // A phrase across the break is dropped too, and no longer covers the same rule's
+        // shorter phrase inside the next turn.
+        let phrases: Vec<&str> = got.iter().filter(|(r, _)| *r == 1).map(|(_, t)| t.as_str()).collect();
+        assert_eq!(phrases, ["催收", "催收"], "{got:?}");
+        // The search goes on in the next turn after a match of the first, and a break with
+        // no match across it changes nothing.
+        let text = "客户你先还钱催收你今天还款";
+        let b = text.find("催收你").unwrap();
+        let want: Vec<(usize, String)> = vec![(2, "你先还钱".into()), (1, "催收".into()), (2, "你今天还款".into())];
+        assert_eq!(found(&m, text, &[b]), want);
+        assert_eq!(found(&m, text, &[]), want);
+        // A match that ends at a break or starts at one stays.
+        let text = "派人上门催收客户好的";
+        assert_eq!(found(&m, text, &[text.find("客户").unwrap()])[0], (0, "派人上门催收".to_string()));
     }
 }
