@@ -245,13 +245,32 @@ impl Classifier {
             normalize_into(input, norm);
             debug_assert_eq!(text, &norm.text);
             let rules = &self.lexicon.rules;
+            let turns = self.context.turns(input);
+            // Separators are dropped before matching, so a pattern can run from the end of one
+            // turn into the next speaker's label ("你们会⏎催收: 派人上门催收"): nobody said
+            // that, and it must not hide the match inside the next turn either. Rare, so the
+            // turn-bounded search runs only when a hit crosses a turn's start.
+            let turn_starts: Vec<usize> =
+                turns.iter().filter(|t| t.byte_start > 0).map(|t| norm.input_to_normalized(t.byte_start)).collect();
+            let spans = |h: &Hit| turn_starts.iter().any(|&b| h.start < b && b < h.end);
+            if hits.iter().any(|h| spans(h) && matches!(rules[h.rule].kind, RuleKind::Category(_))) {
+                // Cues read the message as a whole ("[业主群] 某用户: …借款逾期" is a group
+                // post), so theirs stand.
+                let cues: Vec<Hit> = hits
+                    .iter()
+                    .filter(|h| spans(h) && matches!(rules[h.rule].kind, RuleKind::Cue(_)))
+                    .copied()
+                    .collect();
+                self.matcher.find_within_turns(text, &turn_starts, hits);
+                hits.extend(cues);
+                hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+            }
             if hits.iter().any(|h| rules[h.rule].negatable) {
                 self.context.marks(norm, marks);
             } else {
                 marks.clear();
             }
             let boundaries = hits.iter().any(|h| rules[h.rule].boundary).then(|| self.tokenizer.boundaries(&norm.text));
-            let turns = self.context.turns(input);
             let mut out = Vec::with_capacity(hits.len());
             for h in hits.iter() {
                 let rule = &rules[h.rule];

@@ -45,6 +45,11 @@ impl Normalized {
         }
     }
 
+    /// The normalized byte offset where the input from byte `input_byte` on begins.
+    pub(crate) fn input_to_normalized(&self, input_byte: usize) -> usize {
+        self.src_start.partition_point(|&b| (b as usize) < input_byte)
+    }
+
     /// Normalized byte offsets of the clause breaks, in order.
     pub(crate) fn breaks(&self) -> impl Iterator<Item = usize> + '_ {
         self.breaks.iter().map(|&b| b as usize)

@@ -271,3 +271,14 @@ fn a_call_answered_by_a_relative_or_a_boss_is_addressed_to_a_third_party() {
     assert_eq!(verdict(&said("我係佢阿媽,佢出咗去。")), Verdict::IllegalDisclosure);
     assert_eq!(verdict(&said("是我,什么事?")), Verdict::PoliteReminder);
 }
+
+#[test]
+fn a_pattern_running_into_the_next_turn_does_not_hide_the_collectors_own_words() {
+    // PRS-014's pattern first matches "会⏎催收:派人上门催收" across the turn break; the
+    // collector's "派人上门催收" must still count, and the debtor's line alone is nothing.
+    let text = "客户:那你们会\n催收:派人上门催收";
+    assert_eq!(verdict(text), Verdict::Pressure);
+    let r = C.classify(text);
+    assert!(r.citations.iter().all(|c| c.byte_start >= text.find("派人").unwrap()), "{:?}", r.citations);
+    assert_eq!(verdict("客户:那你们会\n催收:好的"), Verdict::None);
+}
