@@ -1,8 +1,8 @@
 //! The classifier: lexicons compiled once, then `classify(&str) -> Report` for any number of
 //! messages on any number of threads.
 
-use crate::clause_model::{clauses, ClauseModel};
-use crate::context::{turn_at, Context, Mark};
+use crate::clause_model::{clauses, sigmoid, ClauseModel};
+use crate::context::{turn_at, Context, Mark, Turn};
 use crate::error::Error;
 use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
 use crate::matcher::{Hit, Matcher};
@@ -31,6 +31,8 @@ pub struct Classifier {
     context: Context,
     tokenizer: Tokenizer,
     model: Option<Cow<'static, ClauseModel>>,
+    /// The lexicon's version, and the clause model's after a `+` when there is one.
+    version: String,
 }
 
 /// Configures a [`Classifier`]: which lexicons, with or without the embedded defaults.
@@ -118,9 +120,7 @@ impl ClassifierBuilder {
                 Some(Cow::Owned(ClauseModel::parse(&path.display().to_string(), &text)?))
             }
         };
-        let mut c = Classifier::from_lexicon(Lexicon::from_sources(&sources)?);
-        c.model = model;
-        Ok(c)
+        Ok(Classifier::with_model(Lexicon::from_sources(&sources)?, model))
     }
 }
 
@@ -133,6 +133,9 @@ struct Scratch {
     marks: Vec<Mark>,
     /// The clause model's n-gram keys of one clause.
     keys: Vec<u64>,
+    /// Which input `norm` holds (address and length), so the clause model never reads the
+    /// normalized text of another message.
+    norm_of: (usize, usize),
 }
 
 thread_local! {
@@ -164,14 +167,23 @@ impl Classifier {
         ClassifierBuilder::default()
     }
 
-    /// Compiles an already validated lexicon.
+    /// Compiles an already validated lexicon, with the embedded clause model (whatever the
+    /// rules: the model reads only messages they find to be collection; use the builder's
+    /// [`clause_model`](ClassifierBuilder::clause_model) for rules alone).
     pub fn from_lexicon(lexicon: Lexicon) -> Classifier {
+        Classifier::with_model(lexicon, Some(Cow::Borrowed(ClauseModel::embedded())))
+    }
+
+    fn with_model(lexicon: Lexicon, model: Option<Cow<'static, ClauseModel>>) -> Classifier {
         crate::normalize::warm_up();
         let matcher = Matcher::new(&lexicon.rules);
         let context = Context::new(&lexicon.context);
         let words = normalized_phrases(&lexicon.rules).into_iter().filter(|w| w.chars().count() > 1).collect();
-        let model = Some(Cow::Borrowed(ClauseModel::embedded()));
-        Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon, model }
+        let version = match &model {
+            Some(m) => format!("{}+{}", lexicon.version, m.version()),
+            None => lexicon.version.clone(),
+        };
+        Classifier { matcher, context, tokenizer: Tokenizer::new(words), lexicon, model, version }
     }
 
     /// Compiles every regex pattern now. Patterns otherwise compile the first time a message
@@ -204,15 +216,15 @@ impl Classifier {
         normalized_phrases(&self.lexicon.rules)
     }
 
-    /// A short hash identifying the lexicon set in use.
+    /// A short hash identifying the lexicon set in use, and after a `+` the clause model's.
     pub fn lexicon_version(&self) -> &str {
-        &self.lexicon.version
+        &self.version
     }
 
     /// Classifies one message.
     pub fn classify(&self, input: &str) -> Report {
-        let evidence = self.evidence(input);
-        self.report(input, &evidence)
+        let (evidence, turns) = self.evidence(input);
+        self.report(input, &evidence, &turns)
     }
 
     /// Ids of the rules whose evidence survives the context checks in `input`, cues included,
@@ -224,25 +236,28 @@ impl Classifier {
     /// assert!(ids.iter().all(|id| !id.starts_with("THR")));
     /// ```
     pub fn matched_rules(&self, input: &str) -> Vec<&str> {
-        let mut ids: Vec<&str> = self.evidence(input).iter().map(|e| self.lexicon.rules[e.rule].id.as_str()).collect();
+        let mut ids: Vec<&str> =
+            self.evidence(input).0.iter().map(|e| self.lexicon.rules[e.rule].id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
     }
 
-    fn evidence(&self, input: &str) -> Vec<Evidence> {
+    /// The hits that survive the context checks, and the message's speaker turns.
+    fn evidence(&self, input: &str) -> (Vec<Evidence>, Vec<Turn>) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let Scratch { text, norm, hits, marks, .. } = &mut *s;
+            let Scratch { text, norm, norm_of, hits, marks, .. } = &mut *s;
             // Most traffic matches nothing, so the offset map and clause breaks (most of the
             // cost of normalizing) are built only once there is a hit to map back. Both passes
             // fold the same way, so the hits' offsets hold in `norm.text` too.
             normalize_text_into(input, text);
             self.matcher.find(text, hits);
             if hits.is_empty() {
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
             normalize_into(input, norm);
+            *norm_of = (input.as_ptr() as usize, input.len());
             debug_assert_eq!(text, &norm.text);
             let rules = &self.lexicon.rules;
             let turns = self.context.turns(input);
@@ -283,11 +298,9 @@ impl Classifier {
                 let turn = turn_at(&turns, byte_start);
                 // In a transcript only the collector's words count, and of a note after the call
                 // (nobody's turn) only its cues.
-                if let Some(t) = turn {
-                    let counts = if t.narrator { matches!(rule.kind, RuleKind::Cue(_)) } else { t.collector };
-                    if !counts {
-                        continue;
-                    }
+                let note = turn.is_some_and(|t| t.narrator);
+                if !(speaks_for_collector(turn) || note && matches!(rule.kind, RuleKind::Cue(_))) {
+                    continue;
                 }
                 // Separators are dropped before matching, so a phrase can run from the end of
                 // one turn into the next speaker's label ("通知您。⏎客户"): nobody said that.
@@ -319,7 +332,7 @@ impl Classifier {
                 });
             }
             let callee_third_party = self.context.callee_is_third_party(input, &turns);
-            self.apply_cues(input, &norm.text, out, callee_third_party)
+            (self.apply_cues(input, &norm.text, out, callee_third_party), turns)
         })
     }
 
@@ -403,7 +416,7 @@ impl Classifier {
         ev
     }
 
-    fn report(&self, input: &str, ev: &[Evidence]) -> Report {
+    fn report(&self, input: &str, ev: &[Evidence], turns: &[Turn]) -> Report {
         let rules = &self.lexicon.rules;
         if ev.iter().all(|e| matches!(rules[e.rule].kind, RuleKind::Cue(_))) {
             return Report::none();
@@ -417,11 +430,11 @@ impl Classifier {
         // words no list holds, never a verdict to ordinary traffic.
         let model = match &self.model {
             Some(m) if !score::labels(&scores, offer).is_empty() => {
-                let clauses = self.model_clauses(input, m);
+                let clauses = self.model_clauses(input, m, turns);
                 for mc in &clauses {
-                    for (s, &z) in scores.iter_mut().zip(&mc.z) {
-                        if z > m.label {
-                            *s = s.max(1.0 / (1.0 + (-z as f64).exp()));
+                    for (s, &z) in scores.iter_mut().zip(&mc.log_odds) {
+                        if z > m.label() {
+                            *s = s.max(sigmoid(z as f64));
                         }
                     }
                 }
@@ -474,7 +487,7 @@ impl Classifier {
                     let covered = citations[..by_rules]
                         .iter()
                         .any(|o| o.category == c && o.byte_start < mc.byte_end && mc.byte_start < o.byte_end);
-                    if mc.z[c.index()] <= m.cite || covered || (c == Category::PoliteReminder && only_offers) {
+                    if mc.log_odds[c.index()] <= m.cite() || covered || (c == Category::PoliteReminder && only_offers) {
                         continue;
                     }
                     let span = span_of(mc.byte_start, mc.byte_end);
@@ -500,37 +513,48 @@ impl Classifier {
     }
 
     /// Scores every clause the collector says (in a transcript, the collector's turns only) with
-    /// the clause model. Runs right after [`evidence`](Self::evidence) found a hit, whose
-    /// normalized text is still in the scratch space.
-    fn model_clauses(&self, input: &str, model: &ClauseModel) -> Vec<ModelClause> {
+    /// the clause model.
+    fn model_clauses(&self, input: &str, model: &ClauseModel, turns: &[Turn]) -> Vec<ModelClause> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let Scratch { norm, keys, .. } = &mut *s;
-            let turns = self.context.turns(input);
+            let Scratch { norm, norm_of, keys, .. } = &mut *s;
+            // `evidence` normalized this input a moment ago; anything else would map wrongly.
+            if *norm_of != (input.as_ptr() as usize, input.len()) {
+                normalize_into(input, norm);
+                *norm_of = (input.as_ptr() as usize, input.len());
+            }
             let mut out = Vec::new();
+            let mut cuts = Vec::new();
             for (ns, ne) in clauses(norm) {
-                let (mut start, end) = norm.to_input(ns, ne);
-                let turn = turn_at(&turns, start);
-                // A clause that opens a turn opens with its speaker's label: cite what was said.
-                if let Some(t) = turns.iter().find(|t| start <= t.byte_start && t.byte_start < end && !t.narrator) {
-                    start = (t.byte_start + t.label.len()).min(end);
-                    start += input[start..end].len()
-                        - input[start..end]
-                            .trim_start_matches(|c: char| c == ':' || c == '：' || c.is_whitespace())
-                            .len();
-                }
-                let turn = turn_at(&turns, start).or(turn);
-                if start >= end || turn.is_some_and(|t| t.narrator || !t.collector) {
-                    continue;
-                }
-                let z = model.score_with(&norm.text[ns..ne], keys);
-                if z.iter().any(|&z| z > model.cite.min(model.label)) {
-                    out.push(ModelClause {
-                        byte_start: start,
-                        byte_end: end,
-                        z,
-                        speaker: turn.map(|t| t.label.clone()),
-                    });
+                let (clause_start, clause_end) = norm.to_input(ns, ne);
+                // A clause can run from one turn into the next speaker's label when the label
+                // stands inline ("…挂横幅 客户: 好"): each turn's piece is read on its own, and
+                // a piece that opens with a label is read without it.
+                cuts.clear();
+                cuts.push(clause_start);
+                cuts.extend(turns.iter().map(|t| t.byte_start).filter(|&b| clause_start < b && b < clause_end));
+                cuts.push(clause_end);
+                for w in cuts.windows(2) {
+                    let (mut start, end) = (w[0], w[1]);
+                    let turn = turn_at(turns, start);
+                    if let Some(t) = turn.filter(|t| t.byte_start == start && !t.narrator) {
+                        start = (start + t.label.len()).min(end);
+                        start = end - input[start..end].trim_start_matches(is_label_end).len();
+                    }
+                    let end = start + input[start..end].trim_end().len();
+                    let (from, to) = (norm.input_to_normalized(start), norm.input_to_normalized(end));
+                    if from >= to || !speaks_for_collector(turn) {
+                        continue;
+                    }
+                    let log_odds = model.score_with(&norm.text[from..to], keys);
+                    if log_odds.iter().any(|&z| z > model.cite()) {
+                        out.push(ModelClause {
+                            byte_start: start,
+                            byte_end: end,
+                            log_odds,
+                            speaker: turn.map(|t| t.label.clone()),
+                        });
+                    }
                 }
             }
             out
@@ -538,11 +562,22 @@ impl Classifier {
     }
 }
 
+/// What may follow a speaker's label before the words: the colon and spaces.
+fn is_label_end(c: char) -> bool {
+    c == ':' || c == '：' || c.is_whitespace()
+}
+
+/// Whether words at this turn are the collector's own: outside any transcript, or in a
+/// collector's turn (not a debtor's, nor a note after the call).
+fn speaks_for_collector(turn: Option<&Turn>) -> bool {
+    turn.is_none_or(|t| t.collector && !t.narrator)
+}
+
 /// A clause the model scored above a threshold, in input bytes.
 struct ModelClause {
     byte_start: usize,
     byte_end: usize,
-    z: [f32; 4],
+    log_odds: [f32; 4],
     speaker: Option<String>,
 }
 

@@ -27,23 +27,33 @@ use std::sync::LazyLock;
 const EMBEDDED: &str = include_str!("../lexicons/clause_model.tsv");
 const EMBEDDED_PATH: &str = "<embedded>/clause_model.tsv";
 
-/// Per-category linear scores of a clause's character n-grams.
+/// Per-category linear scores (log-odds) of a clause's character n-grams.
 ///
 /// ```
 /// let model = cuishou::ClauseModel::embedded();
-/// let threat = cuishou::Category::Threat;
-/// let menace = model.score("兄弟们已经在你家楼下等着了")[threat.index()];
-/// let plain = model.score("您本月账单已出")[threat.index()];
-/// assert!(menace > plain);
+/// let threat = cuishou::Category::Threat.index();
+/// let menace = model.score("兄弟们已经在你家楼下等着了")[threat];
+/// let plain = model.score("您本月賬單已出")[threat];
+/// assert!(menace > model.cite() && plain < model.cite());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ClauseModel {
     bias: [f32; 4],
     weights: HashMap<u64, [f32; 4], BuildHasherDefault<KeyHasher>>,
-    /// A clause scoring above this is cited for a category the rules found.
-    pub cite: f32,
-    /// A clause scoring above this adds its category.
-    pub label: f32,
+    cite: f32,
+    label: f32,
+    version: String,
+}
+
+impl std::fmt::Debug for ClauseModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClauseModel")
+            .field("version", &self.version)
+            .field("cite", &self.cite)
+            .field("label", &self.label)
+            .field("ngrams", &self.weights.len())
+            .finish()
+    }
 }
 
 /// How [`ClauseModel::train`] learns.
@@ -67,18 +77,69 @@ impl Default for TrainOptions {
     }
 }
 
+/// What `cite` and `label` must satisfy: a clause that adds its category is also cited, and a
+/// label means better than even odds.
+fn check_thresholds(cite: f32, label: f32) -> Result<(), String> {
+    if cite.is_finite() && label.is_finite() && 0.0 <= cite && cite <= label {
+        Ok(())
+    } else {
+        Err(format!("expected finite thresholds with 0 <= cite <= label, found cite {cite} and label {label}"))
+    }
+}
+
+impl TrainOptions {
+    /// Whether the options can give a usable model.
+    ///
+    /// ```
+    /// let mut o = cuishou::TrainOptions::default();
+    /// assert!(o.check().is_ok());
+    /// o.label = -1.0;
+    /// assert!(o.check().is_err());
+    /// ```
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.rate.is_finite() && self.rate > 0.0 && self.rate <= 10.0) {
+            return Err(format!("expected a learning rate in (0, 10], found {}", self.rate));
+        }
+        check_thresholds(self.cite, self.label)
+    }
+}
+
 static MODEL: LazyLock<ClauseModel> =
     LazyLock::new(|| ClauseModel::parse(EMBEDDED_PATH, EMBEDDED).expect("the embedded clause model parses (tested)"));
 
 impl ClauseModel {
-    /// The model embedded in the binary.
+    /// The model embedded in the binary, trained on `corpus/train.jsonl`.
+    ///
+    /// ```
+    /// let m = cuishou::ClauseModel::embedded();
+    /// assert!(0.0 <= m.cite() && m.cite() <= m.label());
+    /// ```
     pub fn embedded() -> &'static ClauseModel {
         &MODEL
     }
 
     /// The text of the embedded model file.
+    ///
+    /// ```
+    /// assert!(cuishou::ClauseModel::embedded_text().contains("\nlabel\t"));
+    /// ```
     pub fn embedded_text() -> &'static str {
         EMBEDDED
+    }
+
+    /// A clause scoring above this (log-odds) is cited for a category the rules found.
+    pub fn cite(&self) -> f32 {
+        self.cite
+    }
+
+    /// A clause scoring above this (log-odds) adds its category.
+    pub fn label(&self) -> f32 {
+        self.label
+    }
+
+    /// A short hash of the model file, to tell models apart in reports and metrics.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// Reads a model file: `cite`, `label` and `bias` lines, then one n-gram and its four
@@ -87,13 +148,18 @@ impl ClauseModel {
     ///
     /// ```
     /// let m = cuishou::ClauseModel::parse("m.tsv", "cite\t1\nlabel\t3\nbias\t0\t0\t-1\t0\n上门\t0\t0\t2.5\t0\n").unwrap();
-    /// assert!(m.score("明天上门")[2] > 1.0);
+    /// assert!(m.score("明天上*門")[cuishou::Category::Threat.index()] > 1.0);
     /// let e = cuishou::ClauseModel::parse("m.tsv", "cite\t1\nlabel\t3\nbias\t0\t0\t0\n").unwrap_err();
     /// assert!(e.to_string().contains("m.tsv:3:1"));
     /// ```
     pub fn parse(path: &str, text: &str) -> Result<ClauseModel, Error> {
-        let mut m =
-            ClauseModel { bias: [0.0; 4], weights: HashMap::default(), cite: f32::INFINITY, label: f32::INFINITY };
+        let mut m = ClauseModel {
+            bias: [0.0; 4],
+            weights: HashMap::default(),
+            cite: f32::INFINITY,
+            label: f32::INFINITY,
+            version: version_of(text),
+        };
         let mut problems = Vec::new();
         let mut seen = [false; 3];
         for (i, line) in text.lines().enumerate() {
@@ -105,10 +171,17 @@ impl ClauseModel {
             let mut fields = line.split('\t');
             let key = fields.next().unwrap_or_default();
             let values: Result<Vec<f32>, _> = fields.map(str::parse::<f32>).collect();
+            let slot = ["cite", "label", "bias"].iter().position(|k| *k == key);
+            if let Some(i) = slot {
+                if seen[i] {
+                    problems.push(bad(format!("{key:?}: given twice")));
+                }
+                seen[i] = true;
+            }
             let values = match values {
                 Ok(v) if v.iter().all(|x| x.is_finite()) => v,
                 _ => {
-                    problems.push(bad(format!("{key:?}: expected numbers after the first tab")));
+                    problems.push(bad(format!("{key:?}: expected finite numbers after the first tab")));
                     continue;
                 }
             };
@@ -118,15 +191,27 @@ impl ClauseModel {
                 continue;
             }
             match key {
-                "cite" => (m.cite, seen[0]) = (values[0], true),
-                "label" => (m.label, seen[1]) = (values[0], true),
-                "bias" => (m.bias, seen[2]) = ([values[0], values[1], values[2], values[3]], true),
-                _ => match pack(key) {
+                "cite" => m.cite = values[0],
+                "label" => m.label = values[0],
+                "bias" => m.bias = [values[0], values[1], values[2], values[3]],
+                // A key that normalizing would change can never be looked up (marks between
+                // digits, "1,280" or "18:00", stay in normalized text).
+                _ => match pack(key).filter(|_| key.chars().all(|c| c.is_ascii_punctuation() || is_folded(c))) {
                     Some(k) => {
-                        m.weights.insert(k, [values[0], values[1], values[2], values[3]]);
+                        if m.weights.insert(k, [values[0], values[1], values[2], values[3]]).is_some() {
+                            problems.push(bad(format!("{key:?}: given twice")));
+                        }
                     }
-                    None => problems.push(bad(format!("{key:?}: expected an n-gram of 1 to 3 characters"))),
+                    None => problems.push(bad(format!(
+                        "{key:?}: expected an n-gram of 1 to 3 characters of normalized text (Simplified, lower case, no punctuation)"
+                    ))),
                 },
+            }
+        }
+        if seen[0] && seen[1] && m.cite.is_finite() && m.label.is_finite() {
+            if let Err(e) = check_thresholds(m.cite, m.label) {
+                let line = text.lines().position(|l| l.starts_with("label\t")).map_or(1, |i| i + 1);
+                problems.push(Diagnostic { path: path.to_string(), line, column: 1, rule: None, message: e });
             }
         }
         for (name, ok) in ["cite", "label", "bias"].iter().zip(seen) {
@@ -148,13 +233,14 @@ impl ClauseModel {
         }
     }
 
-    /// Per-category scores (log-odds) of one clause of normalized text.
+    /// Per-category scores (log-odds, in [`Category::index`] order) of one clause, normalized
+    /// first.
     pub fn score(&self, clause: &str) -> [f32; 4] {
         let mut keys = Vec::new();
-        self.score_with(clause, &mut keys)
+        self.score_with(&crate::normalize(clause).text, &mut keys)
     }
 
-    /// [`score`](Self::score) with a reusable key buffer.
+    /// Scores a clause of already normalized text, with a reusable key buffer.
     pub(crate) fn score_with(&self, clause: &str, keys: &mut Vec<u64>) -> [f32; 4] {
         ngrams(clause, keys);
         let mut z = self.bias;
@@ -172,7 +258,20 @@ impl ClauseModel {
     /// category whose gold evidence overlaps it, and a negative one for the others. Logistic
     /// regression by stochastic gradient steps in a fixed order, so the same corpus always
     /// gives the same file.
-    pub fn train(corpus: &[Labeled], opts: TrainOptions) -> ClauseModel {
+    ///
+    /// ```
+    /// let corpus: Vec<cuishou::eval::Labeled> = [
+    ///     r#"{"id":"1","text":"明天上门找你","verdict":"threat","labels":["threat"],"evidence":[{"label":"threat","text":"明天上门找你"}]}"#,
+    ///     r#"{"id":"2","text":"明天上门维修","verdict":"none","labels":[],"evidence":[]}"#,
+    /// ].iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    /// let opts = cuishou::TrainOptions { min_count: 1, ..Default::default() };
+    /// let m = cuishou::ClauseModel::train(&corpus, opts).unwrap();
+    /// let t = cuishou::Category::Threat.index();
+    /// assert!(m.score("找你")[t] > m.score("维修")[t]);
+    /// assert_eq!(cuishou::ClauseModel::parse("m.tsv", &m.to_tsv()).unwrap(), m);
+    /// ```
+    pub fn train(corpus: &[Labeled], opts: TrainOptions) -> Result<ClauseModel, Error> {
+        opts.check().map_err(Error::Options)?;
         let examples: Vec<(Vec<u64>, [bool; 4])> = corpus.iter().flat_map(clause_examples).collect();
         let mut counts: HashMap<u64, usize> = HashMap::new();
         for (keys, _) in &examples {
@@ -201,18 +300,22 @@ impl ClauseModel {
             }
             for &i in &order {
                 let (x, y) = &examples[i];
+                // Long clauses hold many n-grams: dividing by the root of their count keeps one
+                // step from moving a long clause's score more than a short one's.
                 let scale = opts.rate / (x.len() as f64).sqrt();
                 for c in 0..4 {
                     let z: f64 = bias[c] + x.iter().map(|&f| w[f][c]).sum::<f64>();
-                    let p = 1.0 / (1.0 + (-z.clamp(-30.0, 30.0)).exp());
-                    let err = if y[c] { 1.0 } else { 0.0 } - p;
+                    let err = if y[c] { 1.0 } else { 0.0 } - sigmoid(z);
                     for &f in x {
                         w[f][c] += scale * err;
                     }
+                    // The bias sees every clause; a tenth of the rate keeps it from swinging.
                     bias[c] += opts.rate * err * 0.1;
                 }
             }
         }
+        // Three decimals: the file diffs readably when train changes, and the last bits of
+        // `exp` (which differ between platforms) do not reach it.
         let round = |x: f64| ((x * 1000.0).round() / 1000.0) as f32;
         let mut weights = HashMap::default();
         for (k, w) in vocab.iter().zip(&w) {
@@ -221,7 +324,10 @@ impl ClauseModel {
                 weights.insert(*k, w);
             }
         }
-        ClauseModel { bias: bias.map(round), weights, cite: opts.cite, label: opts.label }
+        let mut m =
+            ClauseModel { bias: bias.map(round), weights, cite: opts.cite, label: opts.label, version: String::new() };
+        m.version = version_of(&m.to_tsv());
+        Ok(m)
     }
 
     /// The model as a file [`parse`](Self::parse) reads, n-grams in a fixed order.
@@ -241,6 +347,23 @@ impl ClauseModel {
         }
         out
     }
+}
+
+/// Whether normalizing leaves this character as it is.
+fn is_folded(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    crate::normalize(c.encode_utf8(&mut buf)).text.chars().eq([c])
+}
+
+/// The logistic function, clamped so that `exp` cannot overflow.
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z.clamp(-30.0, 30.0)).exp())
+}
+
+/// FNV-1a of the model file's text, as 8 hex digits.
+fn version_of(text: &str) -> String {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    format!("{:08x}", (h >> 32) ^ (h & 0xffff_ffff))
 }
 
 /// The clauses of a normalized text: normalized byte ranges between clause breaks, empty ones
@@ -317,7 +440,8 @@ fn unpack(k: u64) -> String {
         .collect()
 }
 
-/// The keys are already well-spread packed characters: one multiply mixes them enough.
+/// The keys are packed characters: a multiply spreads them, and the rotation brings the well-mixed
+/// high bits down to where the table picks its bucket.
 #[derive(Default)]
 struct KeyHasher(u64);
 
@@ -358,10 +482,22 @@ mod tests {
 
     #[test]
     fn broken_lines_are_located() {
-        let e = ClauseModel::parse("m.tsv", "cite\t1\nlabel\tx\nbias\t0\t0\t0\t0\n上门找你\t1\t1\t1\t1\n").unwrap_err();
+        let e =
+            ClauseModel::parse("m.tsv", "cite\t1\nlabel\tx\nbias\t0\t0\t0\t0\n上门找你\t1\t1\t1\t1\n門\t1\t1\t1\t1\n")
+                .unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("m.tsv:2:1") && s.contains("expected numbers"), "{s}");
+        assert!(s.contains("m.tsv:2:1") && s.contains("expected finite numbers"), "{s}");
         assert!(s.contains("m.tsv:4:1") && s.contains("1 to 3 characters"), "{s}");
-        assert!(s.contains("no \"label\" line"), "{s}");
+        assert!(s.contains("m.tsv:5:1") && s.contains("normalized"), "{s}");
+        assert!(!s.contains("no \"label\" line"), "a malformed line is not also missing: {s}");
+        let e = ClauseModel::parse("m.tsv", "cite\t2\nlabel\t1\nbias\t0\t0\t0\t0\n").unwrap_err();
+        assert!(e.to_string().contains("m.tsv:2:1") && e.to_string().contains("cite <= label"), "{e}");
+        let e = ClauseModel::parse("m.tsv", "cite\t0\nlabel\t1\nbias\t0\t0\t0\t0\n门\t1\t1\t1\t1\n门\t0\t1\t1\t1\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("m.tsv:5:1") && e.to_string().contains("given twice"), "{e}");
+        assert!(ClauseModel::parse("m.tsv", "cite\t0\nbias\t0\t0\t0\t0\n")
+            .unwrap_err()
+            .to_string()
+            .contains("no \"label\" line"));
     }
 }

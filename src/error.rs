@@ -42,6 +42,8 @@ pub enum Error {
     },
     /// One or more lexicon files are broken; all problems are listed.
     Lexicon(Vec<Diagnostic>),
+    /// A setting is out of range (say, a clause model's training options).
+    Options(String),
     /// An input record could not be read.
     Input {
         /// 1-based line (or record) number.
@@ -63,6 +65,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Input { line, message } => write!(f, "line {line}: {message}"),
+            Error::Options(message) => f.write_str(message),
         }
     }
 }

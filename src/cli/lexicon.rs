@@ -117,8 +117,20 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                 }
             };
             let opts = cuishou::TrainOptions { cite, label, epochs, rate, min_count };
-            let model = cuishou::ClauseModel::train(&corpus, opts);
-            std::io::stdout().lock().write_all(model.to_tsv().as_bytes())?;
+            let model = match cuishou::ClauseModel::train(&corpus, opts) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("cuishou: {e}");
+                    return Ok(super::EXIT_ERROR);
+                }
+            };
+            let tsv = model.to_tsv();
+            // Never write a file that loading would refuse.
+            if let Err(e) = cuishou::ClauseModel::parse("<trained>", &tsv) {
+                eprintln!("cuishou: the trained model does not load: {e}");
+                return Ok(super::EXIT_ERROR);
+            }
+            std::io::stdout().lock().write_all(tsv.as_bytes())?;
             Ok(0)
         }
         Command::Phrases { lexicons } => {

@@ -55,16 +55,17 @@ pub struct LexiconArgs {
 
 impl LexiconArgs {
     pub fn build(&self) -> Result<Classifier, cuishou::Error> {
-        let mut b = Classifier::builder().defaults(!self.no_default_lexicons);
-        if let Some(d) = &self.lexicons {
-            b = b.lexicon_dir(d);
+        self.source().builder().build()
+    }
+
+    /// Where the lexicons and the clause model come from, for `serve`'s reloads too.
+    pub fn source(&self) -> cuishou::server::LexiconSource {
+        cuishou::server::LexiconSource {
+            dir: self.lexicons.clone(),
+            no_defaults: self.no_default_lexicons,
+            clause_model: self.clause_model.clone(),
+            no_clause_model: self.no_clause_model,
         }
-        if self.no_clause_model {
-            b = b.clause_model(None);
-        } else if let Some(f) = &self.clause_model {
-            b = b.clause_model_file(f);
-        }
-        b.build()
     }
 }
 

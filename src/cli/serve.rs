@@ -1,6 +1,6 @@
 //! `cuishou serve`: wires flags, environment, logging and signals to `cuishou::server`.
 
-use cuishou::server::{LexiconSource, Limits, State};
+use cuishou::server::{Limits, State};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,12 +41,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 
-    let source = LexiconSource {
-        dir: a.lexicons.lexicons.clone(),
-        no_defaults: a.lexicons.no_default_lexicons,
-        clause_model: a.lexicons.clause_model.clone(),
-        no_clause_model: a.lexicons.no_clause_model,
-    };
+    let source = a.lexicons.source();
     let classifier = match source.build() {
         Ok(c) => c,
         Err(e) => {

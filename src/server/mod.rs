@@ -69,9 +69,8 @@ pub struct LexiconSource {
 }
 
 impl LexiconSource {
-    /// Loads and compiles the lexicons, patterns included, so that no request pays for a
-    /// compilation; every problem is reported with its file and line.
-    pub fn build(&self) -> Result<Classifier, Error> {
+    /// The classifier builder these places describe.
+    pub fn builder(&self) -> crate::ClassifierBuilder {
         let mut b = Classifier::builder().defaults(!self.no_defaults);
         if let Some(d) = &self.dir {
             b = b.lexicon_dir(d);
@@ -81,7 +80,13 @@ impl LexiconSource {
         } else if let Some(f) = &self.clause_model {
             b = b.clause_model_file(f);
         }
-        let c = b.build()?;
+        b
+    }
+
+    /// Loads and compiles the lexicons, patterns included, so that no request pays for a
+    /// compilation; every problem is reported with its file and line.
+    pub fn build(&self) -> Result<Classifier, Error> {
+        let c = self.builder().build()?;
         c.warm_up();
         Ok(c)
     }

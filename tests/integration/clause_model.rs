@@ -6,8 +6,7 @@ use cuishou::{Category, Classifier, ClauseModel, TrainOptions, Verdict};
 /// A hand-made model that knows one threatening word, so these tests do not depend on what
 /// training learned.
 fn tiny() -> ClauseModel {
-    ClauseModel::parse("tiny.tsv", "cite\t0\nlabel\t3\nbias\t-2\t-2\t-2\t-2\n横幅\t0\t0\t6\t0\n上\t0\t0\t0\t0\n")
-        .unwrap()
+    ClauseModel::parse("tiny.tsv", "cite\t0\nlabel\t3\nbias\t-2\t-2\t-2\t-2\n横幅\t0\t0\t6\t0\n").unwrap()
 }
 
 fn with_tiny() -> Classifier {
@@ -88,7 +87,7 @@ fn a_broken_model_file_is_an_error_with_its_place() {
 fn the_embedded_model_is_what_training_on_the_train_corpus_gives() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/train.jsonl")).unwrap();
     let corpus: Vec<cuishou::eval::Labeled> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let model = ClauseModel::train(&corpus, TrainOptions::default());
+    let model = ClauseModel::train(&corpus, TrainOptions::default()).unwrap();
     assert!(
         model.to_tsv() == ClauseModel::embedded_text(),
         "lexicons/clause_model.tsv is stale: run `cuishou lexicon train-model corpus/train.jsonl > lexicons/clause_model.tsv`"
@@ -99,11 +98,49 @@ fn the_embedded_model_is_what_training_on_the_train_corpus_gives() {
 fn the_embedded_model_separates_the_categories_it_learned() {
     let m = ClauseModel::embedded();
     let t = Category::Threat.index();
-    // New sentences, in none of the corpora.
+    // Sentences written for this test; their words occur in train, the sentences do not.
     for menace in ["过几天我们会去村里拉横幅", "晚上叫几个兄弟去你家门口坐坐"] {
-        assert!(m.score(&cuishou::normalize(menace).text)[t] > m.cite, "{menace}");
+        assert!(m.score(menace)[t] > m.cite(), "{menace}");
     }
     for plain in ["您本月账单已出请查收", "明天下午三点开家长会"] {
-        assert!(m.score(&cuishou::normalize(plain).text)[t] < m.cite, "{plain}");
+        assert!(m.score(plain)[t] < m.cite(), "{plain}");
     }
+}
+
+#[test]
+fn a_label_standing_inline_does_not_hide_the_collectors_clause_before_it() {
+    let inline = format!("催收员: {DUNNING}过几天我们会去村里挂横幅 客户: 好");
+    let r = with_tiny().classify(&inline);
+    assert_eq!(r.verdict, Verdict::Threat);
+    let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").expect("a clause-model citation");
+    assert_eq!(c.phrase, "过几天我们会去村里挂横幅");
+    assert_eq!(&inline[c.byte_start..c.byte_end], c.phrase);
+}
+
+#[test]
+fn disguised_text_is_scored_after_normalizing_and_cited_as_written() {
+    let text = format!("{DUNNING}過幾天我們會去村裡掛 橫 幅");
+    let r = with_tiny().classify(&text);
+    let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").expect("a clause-model citation");
+    assert_eq!(c.phrase, "過幾天我們會去村裡掛 橫 幅");
+    assert_eq!(text.chars().skip(c.start).take(c.end - c.start).collect::<String>(), c.phrase);
+}
+
+#[test]
+fn thresholds_out_of_order_and_bad_training_options_are_refused() {
+    let e = ClauseModel::parse("m.tsv", "cite\t2\nlabel\t1\nbias\t0\t0\t0\t0\n").unwrap_err();
+    assert!(e.to_string().contains("m.tsv:2:1"), "{e}");
+    for bad in [["--rate", "NaN"], ["--label", "-1"], ["--cite", "inf"]] {
+        let out = crate::command().args(["lexicon", "train-model", "corpus/train.jsonl"]).args(bad).output().unwrap();
+        assert_ne!(out.status.code(), Some(0), "{bad:?}");
+        assert!(out.stdout.is_empty(), "{bad:?}: nothing is written");
+    }
+}
+
+#[test]
+fn the_model_version_is_part_of_the_classifiers_version() {
+    let with = with_tiny();
+    let without = rules_only();
+    assert_eq!(with.lexicon_version(), format!("{}+{}", without.lexicon_version(), tiny().version()));
+    assert_ne!(Classifier::new().lexicon_version(), with.lexicon_version());
 }
