@@ -200,6 +200,11 @@ impl Classifier {
         self.tokenizer.boundaries("预热");
     }
 
+    /// The clause model in use, if any.
+    pub fn clause_model(&self) -> Option<&ClauseModel> {
+        self.model.as_deref()
+    }
+
     /// Every rule, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.lexicon.rules
@@ -582,7 +587,7 @@ struct ModelClause {
 }
 
 /// The id, message and clause a clause-model citation carries, per category.
-fn model_rule(c: Category) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn model_rule(c: Category) -> (&'static str, &'static str, &'static str) {
     match c {
         Category::PoliteReminder => ("MODEL-POL", "整句读来是礼貌的还款提醒(分句模型,据训练语料学得)", "合同约定"),
         Category::Pressure => {

@@ -296,6 +296,21 @@ impl Aggregator {
                 rules.push((hits, u64::MAX));
             }
         }
+        // The clause model cites under one id per category; a moderator sees how often it spoke.
+        if classifier.clause_model().is_some() {
+            for category in Category::ALL {
+                let (id, message, clause) = crate::classifier::model_rule(category);
+                rule_index.insert(id.to_string(), rules.len());
+                let hits = RuleHits {
+                    rule: id.to_string(),
+                    category,
+                    message: message.to_string(),
+                    clause: clause.to_string(),
+                    messages: 0,
+                };
+                rules.push((hits, u64::MAX));
+            }
+        }
         Aggregator {
             phrases: (0..4).map(|_| SpaceSaving::new(opts.phrase_slots)).collect(),
             opts,

@@ -237,3 +237,27 @@ fn headless_chromium_renders_the_report() {
     assert!(png.len() > 50_000, "screenshot is only {} bytes: the page looks empty", png.len());
     eprintln!("report screenshot: {}", shot.display());
 }
+
+#[test]
+fn the_rule_table_counts_the_clause_models_citations_and_only_when_it_is_on() {
+    let p = tmp(
+        "model-rules.txt",
+        "你再不还钱,明天就上门找你。过几天我们会去村里拉横幅\n您本月账单已出,请按时还款\n",
+    );
+    let path = p.to_str().unwrap();
+    let rules_of = |extra: &[&str]| {
+        let mut args = vec!["report", "-q", "--format", "json", "--input", "lines", path];
+        args.extend_from_slice(extra);
+        let v = json_of(&args);
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["rule"].as_str().unwrap().to_string(), r["messages"].as_u64().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let with = rules_of(&[]);
+    assert!(with.iter().any(|(id, n)| id == "MODEL-THR" && *n == 1), "{with:?}");
+    let without = rules_of(&["--no-clause-model"]);
+    assert!(without.iter().all(|(id, _)| !id.starts_with("MODEL-")), "{without:?}");
+}
