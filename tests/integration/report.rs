@@ -240,10 +240,7 @@ fn headless_chromium_renders_the_report() {
 
 #[test]
 fn the_rule_table_counts_the_clause_models_citations_and_only_when_it_is_on() {
-    let p = tmp(
-        "model-rules.txt",
-        "你再不还钱,明天就上门找你。过几天我们会去村里拉横幅\n您本月账单已出,请按时还款\n",
-    );
+    let p = tmp("model-rules.txt", "你再不还钱,明天就上门找你。过几天我们会去村里拉横幅\n您本月账单已出,请按时还款\n");
     let path = p.to_str().unwrap();
     let rules_of = |extra: &[&str]| {
         let mut args = vec!["report", "-q", "--format", "json", "--input", "lines", path];
