@@ -2,7 +2,7 @@
 //! messages on any number of threads.
 
 use crate::clause_model::{clauses, sigmoid, ClauseModel};
-use crate::context::{turn_at, Context, Mark, Turn};
+use crate::context::{is_label_end, turn_at, Context, Mark, Turn};
 use crate::error::Error;
 use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
 use crate::matcher::{Hit, Matcher};
@@ -275,7 +275,8 @@ impl Classifier {
             let spans = |h: &Hit| turn_starts.iter().any(|&b| h.start < b && b < h.end);
             if hits.iter().any(|h| spans(h) && matches!(rules[h.rule].kind, RuleKind::Category(_))) {
                 // Cues read the message as a whole ("[业主群] 某用户: …借款逾期" is a group
-                // post), so theirs stand.
+                // post), so theirs stand. (Of those, the check below still keeps only a cue that
+                // starts before the first turn, in nobody's turn.)
                 let cues: Vec<Hit> = hits
                     .iter()
                     .filter(|h| spans(h) && matches!(rules[h.rule].kind, RuleKind::Cue(_)))
@@ -283,7 +284,7 @@ impl Classifier {
                     .collect();
                 self.matcher.find_within_turns(text, &turn_starts, hits);
                 hits.extend(cues);
-                hits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+                hits.sort_unstable_by(Hit::order);
             }
             if hits.iter().any(|h| rules[h.rule].negatable) {
                 self.context.marks(norm, marks);
@@ -471,18 +472,7 @@ impl Classifier {
                     return None;
                 }
                 let span = span_of(e.byte_start, e.byte_end);
-                Some(Citation {
-                    category: c,
-                    rule: r.id.clone(),
-                    phrase: input[e.byte_start..e.byte_end].to_string(),
-                    start: span.start,
-                    end: span.end,
-                    byte_start: span.byte_start,
-                    byte_end: span.byte_end,
-                    message: r.message.clone(),
-                    clause: r.clause.clone(),
-                    speaker: e.speaker.clone(),
-                })
+                Some(Citation::new(input, span, c, (&r.id, &r.message, &r.clause), e.speaker.clone()))
             })
             .collect();
         if let Some((m, clauses)) = model {
@@ -496,19 +486,7 @@ impl Classifier {
                         continue;
                     }
                     let span = span_of(mc.byte_start, mc.byte_end);
-                    let (rule, message, clause) = model_rule(c);
-                    citations.push(Citation {
-                        category: c,
-                        rule: rule.to_string(),
-                        phrase: input[mc.byte_start..mc.byte_end].to_string(),
-                        start: span.start,
-                        end: span.end,
-                        byte_start: span.byte_start,
-                        byte_end: span.byte_end,
-                        message: message.to_string(),
-                        clause: clause.to_string(),
-                        speaker: mc.speaker.clone(),
-                    });
+                    citations.push(Citation::new(input, span, c, model_rule(c), mc.speaker.clone()));
                 }
             }
         }
@@ -565,11 +543,6 @@ impl Classifier {
             out
         })
     }
-}
-
-/// What may follow a speaker's label before the words: the colon and spaces.
-fn is_label_end(c: char) -> bool {
-    c == ':' || c == '：' || c.is_whitespace()
 }
 
 /// Whether words at this turn are the collector's own: outside any transcript, or in a

@@ -372,7 +372,7 @@ impl Context {
                     return k;
                 }
                 let rest = &input[start + label.len()..];
-                let rest = rest.trim_start_matches(|c: char| c == ':' || c == '：' || c.is_whitespace());
+                let rest = rest.trim_start_matches(is_label_end);
                 let line = rest.split('\n').next().unwrap_or("");
                 line.chars().count() > 12
             })
@@ -687,6 +687,11 @@ fn with_notes(input: &str, mut turns: Vec<Turn>) -> Vec<Turn> {
 
 /// How a note after a transcript opens.
 const NOTE_OPENERS: &[&str] = &["(", "（", "——", "--", "↑", "以上", "※", "注:", "注：", "备注", "備註"];
+
+/// What may follow a speaker's label before the words: the colon and spaces.
+pub(crate) fn is_label_end(c: char) -> bool {
+    c == ':' || c == '：' || c.is_whitespace()
+}
 
 pub(crate) fn turn_at(turns: &[Turn], byte: usize) -> Option<&Turn> {
     turns.iter().rev().find(|t| t.byte_start <= byte)

@@ -30,6 +30,13 @@ pub(crate) struct Hit {
     pub end: usize,
 }
 
+impl Hit {
+    /// The order hits are reported in: by start, longest first, then by rule.
+    pub(crate) fn order(a: &Hit, b: &Hit) -> std::cmp::Ordering {
+        a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule))
+    }
+}
+
 /// One regex pattern of a rule, compiled on first use: most patterns never run on gateway
 /// traffic, and compiling all of them up front was most of the classifier's build time.
 struct Pattern {
@@ -503,7 +510,7 @@ impl Matcher {
                 }
             }
         });
-        out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+        out.sort_unstable_by(Hit::order);
         // Within one rule, a match inside another of its matches adds nothing. Compacted in
         // place so the caller's buffer is reused rather than replaced on every message.
         let mut kept = 0;
@@ -668,7 +675,7 @@ mod tests {
                     want.push(Hit { rule: i, start: x.start(), end: x.end() });
                 }
             }
-            want.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+            want.sort_unstable_by(Hit::order);
             assert_eq!(got, want, "{t}");
         }
     }

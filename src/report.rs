@@ -205,6 +205,30 @@ impl Citation {
     }
 }
 
+impl Citation {
+    /// The citation of `input[span]` for `category` under a rule's (id, message, clause).
+    pub(crate) fn new(
+        input: &str,
+        span: crate::Span,
+        category: Category,
+        (rule, message, clause): (&str, &str, &str),
+        speaker: Option<String>,
+    ) -> Citation {
+        Citation {
+            category,
+            rule: rule.to_string(),
+            phrase: input[span.byte_start..span.byte_end].to_string(),
+            start: span.start,
+            end: span.end,
+            byte_start: span.byte_start,
+            byte_end: span.byte_end,
+            message: message.to_string(),
+            clause: clause.to_string(),
+            speaker,
+        }
+    }
+}
+
 /// The answer for one message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
