@@ -477,22 +477,60 @@ impl Classifier {
             .collect();
         if let Some((m, clauses)) = model {
             let by_rules = citations.len();
+            let mut cited = Vec::new();
             for mc in &clauses {
                 for &c in &labels {
-                    let covered = citations[..by_rules]
-                        .iter()
-                        .any(|o| o.category == c && o.byte_start < mc.byte_end && mc.byte_start < o.byte_end);
-                    if mc.log_odds[c.index()] <= m.cite() || covered || (c == Category::PoliteReminder && only_offers) {
+                    if c == Category::PoliteReminder && only_offers {
                         continue;
                     }
-                    let span = span_of(mc.byte_start, mc.byte_end);
-                    citations.push(Citation::new(input, span, c, model_rule(c), mc.speaker.clone()));
+                    cited.clear();
+                    cited.extend(
+                        citations[..by_rules]
+                            .iter()
+                            .filter(|o| o.category == c && o.byte_start < mc.byte_end && mc.byte_start < o.byte_end)
+                            .map(|o| (o.byte_start, o.byte_end)),
+                    );
+                    if cited.is_empty() {
+                        if mc.log_odds[c.index()] > m.cite() {
+                            let span = span_of(mc.byte_start, mc.byte_end);
+                            citations.push(Citation::new(input, span, c, model_rule(c), mc.speaker.clone()));
+                        }
+                        continue;
+                    }
+                    // A rule cites part of this clause: what it leaves is cited only when it
+                    // reads as the category on its own, so the model never repeats the rule.
+                    // (Citing the rest because the whole clause scores would cite "今晚不还就"
+                    // as a threat when the threat is the rule's "弄死你".)
+                    for (start, end) in uncited(input, mc.byte_start, mc.byte_end, &mut cited) {
+                        if self.score_piece(m, input, start, end)[c.index()] > m.cite() {
+                            let span = span_of(start, end);
+                            citations.push(Citation::new(input, span, c, model_rule(c), mc.speaker.clone()));
+                        }
+                    }
                 }
             }
         }
         citations.sort_by(|a, b| a.byte_start.cmp(&b.byte_start).then(b.byte_end.cmp(&a.byte_end)));
         let verdict = labels.last().map_or(Verdict::None, |&c| Verdict::from(c));
         Report { verdict, labels, scores: Scores::from_array(scores), citations }
+    }
+
+    /// The clause model's log-odds for `input[start..end]`, read from the normalized copy the
+    /// scratch space holds for this input.
+    fn score_piece(&self, model: &ClauseModel, input: &str, start: usize, end: usize) -> [f32; 4] {
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let Scratch { norm, norm_of, keys, .. } = &mut *s;
+            if *norm_of != (input.as_ptr() as usize, input.len()) {
+                normalize_into(input, norm);
+                *norm_of = (input.as_ptr() as usize, input.len());
+            }
+            let (from, to) = (norm.input_to_normalized(start), norm.input_to_normalized(end));
+            if from >= to {
+                return [f32::NEG_INFINITY; 4];
+            }
+            model.score_with(&norm.text[from..to], keys)
+        })
     }
 
     /// Scores every clause the collector says (in a transcript, the collector's turns only) with
@@ -543,6 +581,30 @@ impl Classifier {
             out
         })
     }
+}
+
+/// The pieces of `input[start..end]` outside the `cited` byte ranges, trimmed, of two
+/// characters or more.
+fn uncited<'a>(
+    input: &'a str,
+    start: usize,
+    end: usize,
+    cited: &'a mut [(usize, usize)],
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    cited.sort_unstable();
+    let mut from = start;
+    cited
+        .iter()
+        .map(move |&(s, e)| (s.max(start), e.min(end)))
+        .chain(std::iter::once((end, end)))
+        .filter_map(move |(s, e)| {
+            let gap = (from, s.max(from));
+            from = from.max(e);
+            let piece = &input[gap.0..gap.1];
+            let lead = piece.len() - piece.trim_start().len();
+            let gap = (gap.0 + lead, gap.0 + piece.trim_end().len());
+            (gap.0 < gap.1 && input[gap.0..gap.1].chars().nth(1).is_some()).then_some(gap)
+        })
 }
 
 /// Whether words at this turn are the collector's own: outside any transcript, or in a

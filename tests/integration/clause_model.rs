@@ -144,3 +144,23 @@ fn the_model_version_is_part_of_the_classifiers_version() {
     assert_eq!(with.lexicon_version(), format!("{}+{}", without.lexicon_version(), tiny().version()));
     assert_ne!(Classifier::new().lexicon_version(), with.lexicon_version());
 }
+
+#[test]
+fn the_rest_of_a_clause_a_rule_cites_in_part_is_cited_without_repeating_the_rule() {
+    let text = format!("{DUNNING}今晚不还就弄死你还要去村里挂横幅");
+    let r = with_tiny().classify(&text);
+    assert_eq!(r.verdict, Verdict::Threat);
+    let by_rules: Vec<_> = r.citations.iter().filter(|c| !c.rule.starts_with("MODEL-")).collect();
+    assert!(by_rules.iter().any(|c| c.category == Category::Threat), "{:?}", r.citations);
+    let model: Vec<_> = r.citations.iter().filter(|c| c.rule == "MODEL-THR").collect();
+    assert_eq!(model.len(), 1, "{:?}", r.citations);
+    let m = model[0];
+    assert!(m.phrase.ends_with("挂横幅"), "{}", m.phrase);
+    assert_eq!(&text[m.byte_start..m.byte_end], m.phrase);
+    for c in by_rules.iter().filter(|c| c.category == Category::Threat) {
+        assert!(c.byte_end <= m.byte_start || m.byte_end <= c.byte_start, "{} overlaps {}", m.phrase, c.phrase);
+    }
+    // Without the clause's threatening words, nothing of it is the model's.
+    let plain = format!("{DUNNING}今晚不还就弄死你还要去村里看看");
+    assert!(with_tiny().classify(&plain).citations.iter().all(|c| !c.rule.starts_with("MODEL-")));
+}
