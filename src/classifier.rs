@@ -585,26 +585,20 @@ impl Classifier {
 
 /// The pieces of `input[start..end]` outside the `cited` byte ranges, trimmed, of two
 /// characters or more.
-fn uncited<'a>(
-    input: &'a str,
-    start: usize,
-    end: usize,
-    cited: &'a mut [(usize, usize)],
-) -> impl Iterator<Item = (usize, usize)> + 'a {
+fn uncited(input: &str, start: usize, end: usize, cited: &mut [(usize, usize)]) -> Vec<(usize, usize)> {
     cited.sort_unstable();
+    let mut pieces = Vec::new();
     let mut from = start;
-    cited
-        .iter()
-        .map(move |&(s, e)| (s.max(start), e.min(end)))
-        .chain(std::iter::once((end, end)))
-        .filter_map(move |(s, e)| {
-            let gap = (from, s.max(from));
-            from = from.max(e);
-            let piece = &input[gap.0..gap.1];
-            let lead = piece.len() - piece.trim_start().len();
-            let gap = (gap.0 + lead, gap.0 + piece.trim_end().len());
-            (gap.0 < gap.1 && input[gap.0..gap.1].chars().nth(1).is_some()).then_some(gap)
-        })
+    for (s, e) in cited.iter().map(|&(s, e)| (s.max(start), e.min(end))).chain([(end, end)]) {
+        let piece = &input[from..s.max(from)];
+        let lead = piece.len() - piece.trim_start().len();
+        let (a, b) = (from + lead, from + piece.trim_end().len());
+        if a < b && input[a..b].chars().nth(1).is_some() {
+            pieces.push((a, b));
+        }
+        from = from.max(e);
+    }
+    pieces
 }
 
 /// Whether words at this turn are the collector's own: outside any transcript, or in a
