@@ -431,6 +431,15 @@ impl Classifier {
         for c in Category::ALL {
             scores[c.index()] = score::noisy_or(rules, ev.iter().map(|e| &e.rule), RuleKind::Category(c));
         }
+        // Decided on the rules' own scores, so a rule's score and its citation yield together.
+        let found = scores.map(|s| s >= score::THRESHOLD);
+        let yielded = |r: usize| rules[r].yields_to.is_some_and(|to| found[to.index()]);
+        if ev.iter().any(|e| yielded(e.rule)) {
+            for c in Category::ALL {
+                let kept = ev.iter().map(|e| &e.rule).filter(|&&r| !yielded(r));
+                scores[c.index()] = score::noisy_or(rules, kept, RuleKind::Category(c));
+            }
+        }
         let offer = ev.iter().any(|e| rules[e.rule].offer);
         // The clause model reads only what the rules already found to be collection: it adds
         // words no list holds, never a verdict to ordinary traffic.
@@ -468,7 +477,8 @@ impl Classifier {
             .filter_map(|e| {
                 let r = &rules[e.rule];
                 let RuleKind::Category(c) = r.kind else { return None };
-                if !labels.contains(&c) || (c == Category::PoliteReminder && only_offers && !r.offer) {
+                if !labels.contains(&c) || (c == Category::PoliteReminder && only_offers && !r.offer) || yielded(e.rule)
+                {
                     return None;
                 }
                 let span = span_of(e.byte_start, e.byte_end);

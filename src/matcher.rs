@@ -572,6 +572,7 @@ mod tests {
             negatable: false,
             requires_third_party: false,
             offer: false,
+            yields_to: None,
             hit: Vec::new(),
             miss: Vec::new(),
             path: String::new(),

@@ -74,6 +74,9 @@ pub struct Rule {
     pub requires_third_party: bool,
     /// An explicit offer (instalments, negotiation): keeps `polite_reminder` beside harsher labels.
     pub offer: bool,
+    /// Counts only when the rules do not find this category: a call-back request to a third
+    /// party is pressure only while the message states no debt detail (then it is disclosure).
+    pub yields_to: Option<crate::Category>,
     /// Sentences that must produce this rule's evidence.
     pub hit: Vec<String>,
     /// Sentences that must not.

@@ -31,6 +31,8 @@ pub(super) struct RawRule {
     #[serde(default)]
     pub offer: Option<Spanned<bool>>,
     #[serde(default)]
+    pub yields_to: Option<Spanned<String>>,
+    #[serde(default)]
     pub cue: Option<Spanned<String>>,
     #[serde(default)]
     pub hit: Vec<String>,

@@ -94,6 +94,26 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
                 diags.push(loc.diag(offer.span().start, "`offer` applies only to polite_reminder rules"));
             }
         }
+        let yields_to = r.yields_to.as_ref().and_then(|y| {
+            let to = y.get_ref().parse::<Category>().ok();
+            match (to, kind) {
+                (Some(to), Some(RuleKind::Category(own))) if to != own => Some(to),
+                (None, _) => {
+                    diags.push(loc.diag(
+                        y.span().start,
+                        format!(
+                            "unknown `yields_to` {:?} (expected a category such as \"illegal_disclosure\")",
+                            y.get_ref()
+                        ),
+                    ));
+                    None
+                }
+                _ => {
+                    diags.push(loc.diag(y.span().start, "`yields_to` names another category, on a category rule"));
+                    None
+                }
+            }
+        });
         if r.hit.is_empty() {
             diags.push(loc.diag(loc.start, "rule has no `hit` example (a sentence it must match)"));
         }
@@ -118,6 +138,7 @@ pub(super) fn rules(raw: Vec<Located>, _ctx: &ContextWords, diags: &mut Vec<Diag
             negatable: r.negatable,
             requires_third_party: r.requires.is_some(),
             offer: r.offer.as_ref().is_some_and(|o| *o.get_ref()),
+            yields_to,
             hit: r.hit.clone(),
             miss: r.miss.clone(),
             path: loc.path.clone(),

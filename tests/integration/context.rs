@@ -1,7 +1,7 @@
 //! Each context feature flips a verdict: the same words with and without a negator, quoted and
 //! unquoted, in the collector's turn and the customer's, to the debtor and to a third party.
 
-use cuishou::{Classifier, Verdict};
+use cuishou::{Category, Classifier, Verdict};
 use std::sync::LazyLock;
 
 static C: LazyLock<Classifier> = LazyLock::new(Classifier::new);
@@ -62,6 +62,20 @@ fn debt_details_to_a_third_party_are_disclosure_but_a_bare_callback_request_is_p
     assert_eq!(verdict(to_contact), Verdict::IllegalDisclosure);
     let callback = "您好,您是张伟的紧急联系人,麻烦您转告他尽快给我们回个电话,谢谢。";
     assert_eq!(verdict(callback), Verdict::Pressure);
+}
+
+#[test]
+fn a_callback_request_beside_a_stated_debt_is_part_of_the_disclosure_not_pressure() {
+    let rules_only = Classifier::builder().clause_model(None).build().unwrap();
+    let callback = "您好,这里是速融钱包,麻烦您转告王强尽快回电,谢谢。";
+    let r = rules_only.classify(callback);
+    assert_eq!(r.labels, [Category::Pressure]);
+    let asks = |r: &cuishou::Report| r.citations.iter().any(|c| c.message.contains("转告债务人回电"));
+    assert!(asks(&r), "{:?}", r.citations);
+    let with_debt = "您好,这里是速融钱包,王强在我司的借款已逾期三个月,麻烦您转告王强尽快回电,谢谢。";
+    let r = rules_only.classify(with_debt);
+    assert_eq!(r.labels, [Category::IllegalDisclosure], "{:?}", r.citations);
+    assert!(!asks(&r), "{:?}", r.citations);
 }
 
 #[test]

@@ -13,6 +13,7 @@ fn lexicon_check_lists_every_problem_with_file_and_line_and_exits_2() {
         ("rules.toml:13:", "unknown category \"threats\""),
         ("rules.toml:25:", "empty phrase"),
         ("rules.toml:26:", "pattern does not compile"),
+        ("rules.toml:35:", "unknown `yields_to` \"disclosure\""),
     ];
     for (place, problem) in expect {
         assert!(
