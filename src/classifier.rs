@@ -528,13 +528,7 @@ impl Classifier {
     /// The clause model's log-odds for `input[start..end]`, read from the normalized copy the
     /// scratch space holds for this input.
     fn score_piece(&self, model: &ClauseModel, input: &str, start: usize, end: usize) -> [f32; 4] {
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let Scratch { norm, norm_of, keys, .. } = &mut *s;
-            if *norm_of != (input.as_ptr() as usize, input.len()) {
-                normalize_into(input, norm);
-                *norm_of = (input.as_ptr() as usize, input.len());
-            }
+        with_normalized(input, |norm, keys| {
             let (from, to) = (norm.input_to_normalized(start), norm.input_to_normalized(end));
             if from >= to {
                 return [f32::NEG_INFINITY; 4];
@@ -546,14 +540,7 @@ impl Classifier {
     /// Scores every clause the collector says (in a transcript, the collector's turns only) with
     /// the clause model.
     fn model_clauses(&self, input: &str, model: &ClauseModel, turns: &[Turn]) -> Vec<ModelClause> {
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let Scratch { norm, norm_of, keys, .. } = &mut *s;
-            // `evidence` normalized this input a moment ago; anything else would map wrongly.
-            if *norm_of != (input.as_ptr() as usize, input.len()) {
-                normalize_into(input, norm);
-                *norm_of = (input.as_ptr() as usize, input.len());
-            }
+        with_normalized(input, |norm, keys| {
             let mut out = Vec::new();
             let mut cuts = Vec::new();
             for (ns, ne) in clauses(norm) {
@@ -591,6 +578,21 @@ impl Classifier {
             out
         })
     }
+}
+
+/// Runs `f` on this thread's normalized copy of `input` (and its n-gram key buffer).
+/// `evidence` normalized this input a moment ago; anything else is normalized again, as it
+/// would map wrongly.
+fn with_normalized<T>(input: &str, f: impl FnOnce(&Normalized, &mut Vec<u64>) -> T) -> T {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let Scratch { norm, norm_of, keys, .. } = &mut *s;
+        if *norm_of != (input.as_ptr() as usize, input.len()) {
+            normalize_into(input, norm);
+            *norm_of = (input.as_ptr() as usize, input.len());
+        }
+        f(norm, keys)
+    })
 }
 
 /// The pieces of `input[start..end]` outside the `cited` byte ranges, trimmed, of two
