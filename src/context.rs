@@ -63,6 +63,7 @@ pub(crate) struct Context {
     anonymous_inline: Option<ColonLabel>,
     collector_turn_words: AhoCorasick,
     debtor_turn_words: AhoCorasick,
+    institution_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -175,6 +176,7 @@ impl Context {
             anonymous_inline,
             collector_turn_words: turn_words(&w.collector_turn_words),
             debtor_turn_words: turn_words(&w.debtor_turn_words),
+            institution_words: turn_words(&w.institution_words),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -377,6 +379,29 @@ impl Context {
                 line.chars().count() > 12
             })
             .collect();
+        // Chat logs name their speakers ("金满满-小陈:", "邓志刚:") and give them no role. When no
+        // label names the collector, the named speakers take a role from their turns the way
+        // anonymous ones do, and the one read as the collector must also speak as a lender or
+        // agency (`本公司`, `我们平台`): friends retelling a collector's call use the collector's
+        // words too ("他说再不还就爆通讯录"), but not as their own institution.
+        let roles = if collector_any || qa {
+            roles
+        } else {
+            let named: Vec<bool> =
+                roles.iter().zip(&keep).zip(&anon).map(|(((_, r), &k), &a)| k && !a && r.is_none()).collect();
+            let inferred = self.infer_anonymous(input, &found, &named, roles.clone());
+            let speaks_as_institution = |n: &str| {
+                found.iter().zip(&inferred).enumerate().any(|(i, (&(start, label), (m, _)))| {
+                    let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
+                    m == n && self.institution_words.is_match(&crate::normalize(&input[start + label.len()..end]).text)
+                })
+            };
+            let chosen = inferred.iter().zip(&named).find(|((_, r), &x)| x && *r == Some(true)).map(|((n, _), _)| n);
+            match chosen {
+                Some(n) if speaks_as_institution(n) => inferred,
+                _ => roles,
+            }
+        };
         let named: std::collections::HashSet<&str> =
             roles.iter().zip(&keep).filter(|((_, r), k)| r.is_none() && **k).map(|((n, _), _)| n.as_str()).collect();
         let collector_speaks = roles.iter().any(|(_, r)| *r == Some(true));

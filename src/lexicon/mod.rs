@@ -134,6 +134,9 @@ pub struct ContextWords {
     pub collector_turn_words: Vec<String>,
     /// Words of a debtor's turn (`我没钱`, `你们别打了`).
     pub debtor_turn_words: Vec<String>,
+    /// Words by which a lender or agency speaks of itself (`本公司`, `我们平台`): a speaker who is
+    /// only named ("小陈:") is read as the collector only when their turns hold one.
+    pub institution_words: Vec<String>,
 }
 
 impl ContextWords {
@@ -159,6 +162,7 @@ impl ContextWords {
         self.anonymous_speakers.extend(other.anonymous_speakers);
         self.collector_turn_words.extend(other.collector_turn_words);
         self.debtor_turn_words.extend(other.debtor_turn_words);
+        self.institution_words.extend(other.institution_words);
     }
 }
 

@@ -128,6 +128,8 @@ struct RawContext {
     collector_turn_words: Vec<String>,
     #[serde(default)]
     debtor_turn_words: Vec<String>,
+    #[serde(default)]
+    institution_words: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -150,6 +152,7 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         anonymous_speakers: raw.anonymous_speakers,
         collector_turn_words: raw.collector_turn_words,
         debtor_turn_words: raw.debtor_turn_words,
+        institution_words: raw.institution_words,
     })
 }
 

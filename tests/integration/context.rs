@@ -296,3 +296,29 @@ fn a_pattern_running_into_the_next_turn_does_not_hide_the_collectors_own_words()
     assert!(r.citations.iter().all(|c| c.byte_start >= text.find("派人").unwrap()), "{:?}", r.citations);
     assert_eq!(verdict("客户:那你们会\n催收:好的"), Verdict::None);
 }
+
+#[test]
+fn a_named_speaker_who_speaks_as_the_lender_is_the_collector_in_a_chat_log() {
+    // Speakers named, not given roles: the one who speaks for the platform is the collector,
+    // and the threat in their turn counts; before, two named speakers meant nobody's turn did.
+    let log = "王经理：张伟，我们平台的钱你打算什么时候还？\n张伟：我这个月真的没钱\n王经理：再不还我们就派人去你单位找你领导。";
+    assert_eq!(verdict(log), Verdict::Threat);
+    let c = C.classify(log);
+    assert!(c.citations.iter().all(|c| c.speaker.as_deref() == Some("王经理")), "{:?}", c.citations);
+    // The same threat retold between two friends: nobody speaks as a lender, nothing counts.
+    let gossip = "小美：我借的钱逾期了，今天有人打电话说再不还就派人去我单位找我领导\n阿琳：天哪，太过分了吧";
+    assert_eq!(verdict(gossip), Verdict::None);
+    // The same log under a caption saying it was forwarded to the poster is a report.
+    let forwarded = format!("我姐转给我的聊天截图：\n{log}");
+    assert_eq!(verdict(&forwarded), Verdict::None);
+}
+
+#[test]
+fn form_fields_of_a_posted_notice_are_not_speakers() {
+    // A "public exposure" notice lists fields (姓名, 性别, 身份证号, 住址, 工作单位): they are not two
+    // people talking, so the notice's own words count.
+    let notice = "姓名:刘强\n性别:男\n身份证号:3201**********1234\n住址:某某小区5栋201\n此人在我司借款两万元至今未还,请亲友督促其还款。";
+    assert_eq!(verdict(notice), Verdict::IllegalDisclosure);
+    let c = C.classify(notice);
+    assert!(c.citations.iter().any(|c| c.category == Category::IllegalDisclosure));
+}
