@@ -228,8 +228,8 @@ impl Classifier {
 
     /// Classifies one message.
     pub fn classify(&self, input: &str) -> Report {
-        let (evidence, turns) = self.evidence(input);
-        self.report(input, &evidence, &turns)
+        let (evidence, turns, about_debt) = self.evidence(input);
+        self.report(input, &evidence, &turns, about_debt)
     }
 
     /// Ids of the rules whose evidence survives the context checks in `input`, cues included,
@@ -248,8 +248,9 @@ impl Classifier {
         ids
     }
 
-    /// The hits that survive the context checks, and the message's speaker turns.
-    fn evidence(&self, input: &str) -> (Vec<Evidence>, Vec<Turn>) {
+    /// The hits that survive the context checks, the message's speaker turns, and, when there is
+    /// a clause model, whether the message is about a debt (see [`Classifier::report`]).
+    fn evidence(&self, input: &str) -> (Vec<Evidence>, Vec<Turn>, bool) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let Scratch { text, norm, norm_of, hits, marks, .. } = &mut *s;
@@ -259,7 +260,11 @@ impl Classifier {
             normalize_text_into(input, text);
             self.matcher.find(text, hits);
             if hits.is_empty() {
-                return (Vec::new(), Vec::new());
+                // `norm` still holds an earlier message, which may have had this one's address
+                // and length (a reused buffer): the clause model must normalize this one afresh.
+                *norm_of = (0, 0);
+                let about_debt = self.model.is_some() && self.context.about_debt(text);
+                return (Vec::new(), Vec::new(), about_debt);
             }
             normalize_into(input, norm);
             *norm_of = (input.as_ptr() as usize, input.len());
@@ -338,7 +343,9 @@ impl Classifier {
                 });
             }
             let callee_third_party = self.context.callee_is_third_party(input, &turns);
-            (self.apply_cues(input, &norm.text, out, callee_third_party), turns)
+            let ev = self.apply_cues(input, &norm.text, out, callee_third_party);
+            let about_debt = self.model.is_some() && self.context.about_debt(&norm.text);
+            (ev, turns, about_debt)
         })
     }
 
@@ -422,11 +429,25 @@ impl Classifier {
         ev
     }
 
-    fn report(&self, input: &str, ev: &[Evidence], turns: &[Turn]) -> Report {
+    fn report(&self, input: &str, ev: &[Evidence], turns: &[Turn], about_debt: bool) -> Report {
         let rules = &self.lexicon.rules;
-        if ev.iter().all(|e| matches!(rules[e.rule].kind, RuleKind::Cue(_))) {
+        // Where the rules give no label, the clause model still reads a message about a debt that
+        // no cue marks as a report or a notice: a threat can be made in words no list holds
+        // ("你老婆每天早上7点40出门买菜。钱准备好了没有?"). Ordinary traffic, which the model never
+        // learned from, stays unread, and a clause must clear `label` to count.
+        let unread = about_debt
+            && !ev.iter().any(|e| matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting | Cue::NonCollection)));
+        if !unread && ev.iter().all(|e| matches!(rules[e.rule].kind, RuleKind::Cue(_))) {
             return Report::none();
         }
+        // With no hit at all the turns were never read.
+        let read_turns;
+        let turns = if unread && ev.is_empty() {
+            read_turns = self.context.turns(input);
+            &read_turns[..]
+        } else {
+            turns
+        };
         let mut scores = [0.0; 4];
         for c in Category::ALL {
             scores[c.index()] = score::noisy_or(rules, ev.iter().map(|e| &e.rule), RuleKind::Category(c));
@@ -441,10 +462,11 @@ impl Classifier {
             }
         }
         let offer = ev.iter().any(|e| rules[e.rule].offer);
-        // The clause model reads only what the rules already found to be collection: it adds
-        // words no list holds, never a verdict to ordinary traffic.
+        // The clause model reads what the rules found to be collection, and (above) a message
+        // about a debt they found nothing in: it adds words no list holds, never a verdict to
+        // ordinary traffic.
         let model = match &self.model {
-            Some(m) if !score::labels(&scores, offer).is_empty() => {
+            Some(m) if unread || !score::labels(&scores, offer).is_empty() => {
                 let clauses = self.model_clauses(input, m, turns);
                 for mc in &clauses {
                     for (s, &z) in scores.iter_mut().zip(&mc.log_odds) {

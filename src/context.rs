@@ -64,6 +64,8 @@ pub(crate) struct Context {
     collector_turn_words: AhoCorasick,
     debtor_turn_words: AhoCorasick,
     institution_words: AhoCorasick,
+    debt_words: AhoCorasick,
+    addressee_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -177,6 +179,8 @@ impl Context {
             collector_turn_words: turn_words(&w.collector_turn_words),
             debtor_turn_words: turn_words(&w.debtor_turn_words),
             institution_words: turn_words(&w.institution_words),
+            debt_words: turn_words(&w.debt_words),
+            addressee_words: turn_words(&w.addressee_words),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -354,7 +358,7 @@ impl Context {
                             .starts_with(|c: char| c.is_ascii_digit()))
             })
             .collect();
-        let roles = self.infer_anonymous(input, &found, &anon, roles);
+        let roles = self.infer_anonymous(input, &found, &anon, roles, 1);
         // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
         // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
@@ -389,7 +393,7 @@ impl Context {
         } else {
             let named: Vec<bool> =
                 roles.iter().zip(&keep).zip(&anon).map(|(((_, r), &k), &a)| k && !a && r.is_none()).collect();
-            let inferred = self.infer_anonymous(input, &found, &named, roles.clone());
+            let inferred = self.infer_anonymous(input, &found, &named, roles.clone(), 0);
             let speaks_as_institution = |n: &str| {
                 found.iter().zip(&inferred).enumerate().any(|(i, (&(start, label), (m, _)))| {
                     let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
@@ -423,20 +427,23 @@ impl Context {
         with_notes(input, turns)
     }
 
-    /// Gives anonymous speakers with no role a role from their turns: when two or more of them
-    /// speak, the one whose turns carry the most collector words (`你的借款`, `再不还`) net of
-    /// debtor words (`我没钱`, `你们别打了`), strictly ahead of the others, is the collector and
-    /// the others are not; with no clear lead the roles stay unknown.
+    /// Gives the speakers marked in `candidates` that have no role a role from their turns: when
+    /// two or more of them speak, the one whose turns carry the most collector words (`你的借款`,
+    /// `再不还`) net of debtor words (`我没钱`, `你们别打了`), at least `min_lead` and strictly
+    /// ahead of the others, is the collector and the others are not; with no clear lead the roles
+    /// stay unknown. (Named speakers need only a lead of 0: their collector must also speak as an
+    /// institution, which the caller checks.)
     fn infer_anonymous(
         &self,
         input: &str,
         found: &[(usize, &str)],
-        anon: &[bool],
+        candidates: &[bool],
         mut roles: Vec<(String, Option<bool>)>,
+        min_lead: i32,
     ) -> Vec<(String, Option<bool>)> {
         let mut scores: Vec<(String, i32)> = Vec::new();
         for (i, &(start, label)) in found.iter().enumerate() {
-            if !anon[i] || roles[i].1.is_some() {
+            if !candidates[i] || roles[i].1.is_some() {
                 continue;
             }
             let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
@@ -454,15 +461,21 @@ impl Context {
             return roles;
         }
         scores.sort_by_key(|&(_, s)| std::cmp::Reverse(s));
-        if scores[0].1 <= 0 || scores[0].1 == scores[1].1 {
+        if scores[0].1 < min_lead || scores[0].1 == scores[1].1 {
             return roles;
         }
         for (i, (n, r)) in roles.iter_mut().enumerate() {
-            if anon[i] && r.is_none() {
+            if candidates[i] && r.is_none() {
                 *r = Some(*n == scores[0].0);
             }
         }
         roles
+    }
+
+    /// Whether normalized text speaks to someone about a debt: it holds a debt word and an
+    /// addressee word.
+    pub fn about_debt(&self, normalized: &str) -> bool {
+        self.debt_words.is_match(normalized) && self.addressee_words.is_match(normalized)
     }
 
     /// Whether a call is addressed to a third party by its turn labels: the collector speaks,

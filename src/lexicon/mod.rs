@@ -137,6 +137,12 @@ pub struct ContextWords {
     /// Words by which a lender or agency speaks of itself (`本公司`, `我们平台`): a speaker who is
     /// only named ("小陈:") is read as the collector only when their turns hold one.
     pub institution_words: Vec<String>,
+    /// Words that make a message about a debt (`欠`, `还款`, `钱`): the clause model reads a
+    /// message the rules find nothing in only when it holds one.
+    pub debt_words: Vec<String>,
+    /// Words that address someone (`你`, `您`, `大家`): with a debt word, what makes a message
+    /// one the clause model reads when the rules find nothing.
+    pub addressee_words: Vec<String>,
 }
 
 impl ContextWords {
@@ -163,6 +169,8 @@ impl ContextWords {
         self.collector_turn_words.extend(other.collector_turn_words);
         self.debtor_turn_words.extend(other.debtor_turn_words);
         self.institution_words.extend(other.institution_words);
+        self.debt_words.extend(other.debt_words);
+        self.addressee_words.extend(other.addressee_words);
     }
 }
 

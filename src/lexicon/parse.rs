@@ -130,6 +130,10 @@ struct RawContext {
     debtor_turn_words: Vec<String>,
     #[serde(default)]
     institution_words: Vec<String>,
+    #[serde(default)]
+    debt_words: Vec<String>,
+    #[serde(default)]
+    addressee_words: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -153,6 +157,8 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         collector_turn_words: raw.collector_turn_words,
         debtor_turn_words: raw.debtor_turn_words,
         institution_words: raw.institution_words,
+        debt_words: raw.debt_words,
+        addressee_words: raw.addressee_words,
     })
 }
 

@@ -42,6 +42,24 @@ fn the_model_alone_never_makes_a_message_collection() {
 }
 
 #[test]
+fn the_model_alone_reads_a_message_about_a_debt_unless_it_is_a_report() {
+    // No rule holds anything here; the debt word makes the message one the model may read.
+    let text = "过几天我们会去村里挂横幅,欠的钱你自己看着办";
+    assert_eq!(rules_only().classify(text).verdict, Verdict::None);
+    let r = with_tiny().classify(text);
+    assert_eq!(r.verdict, Verdict::Threat);
+    let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").expect("a clause-model citation");
+    assert_eq!(c.phrase, "过几天我们会去村里挂横幅");
+    // Without the debt word, or quoted in a report, it stays unread.
+    assert_eq!(with_tiny().classify("过几天我们会去村里挂横幅,你自己看着办").verdict, Verdict::None);
+    let report = format!("收到这样的短信:{text},这是真的吗");
+    assert_eq!(with_tiny().classify(&report).verdict, Verdict::None);
+    // In a transcript only the collector's turns are read, as when the rules found something.
+    let debtor = format!("催收员: 喂,在吗\n客户: {text}");
+    assert_eq!(with_tiny().classify(&debtor).verdict, Verdict::None);
+}
+
+#[test]
 fn a_debtor_clause_in_a_transcript_is_not_read_by_the_model() {
     let collector = format!("催收员: {DUNNING}\n客户: 我知道了\n催收员: 过几天我们会去村里挂横幅");
     let debtor = format!("催收员: {DUNNING}\n客户: 过几天我们会去村里挂横幅");
@@ -163,4 +181,32 @@ fn the_rest_of_a_clause_a_rule_cites_in_part_is_cited_without_repeating_the_rule
     // Without the clause's threatening words, nothing of it is the model's.
     let plain = format!("{DUNNING}今晚不还就弄死你还要去村里看看");
     assert!(with_tiny().classify(&plain).citations.iter().all(|c| !c.rule.starts_with("MODEL-")));
+}
+
+#[test]
+fn a_message_in_a_reused_buffer_is_read_afresh_by_the_model() {
+    // A gateway reuses one buffer: the next message can have the last one's address and length.
+    // The model must not read the previous message's normalized text for it. The second
+    // message holds no listed word at all, so nothing but the model reads it.
+    let first = "你的贷款已经逾期五十天,今天必须结清,否则我们上门。";
+    let second = "你儿子每天早上七点半出门上学,横幅准备好了,钱呢?";
+    let c = with_tiny();
+    assert!(c.matched_rules(second).is_empty());
+    let width = first.len().max(second.len());
+    let mut buf = String::with_capacity(width);
+    for text in [first, second] {
+        buf.clear();
+        buf.push_str(text);
+        while buf.len() < width {
+            buf.push(' ');
+        }
+        let r = c.classify(&buf);
+        for cit in &r.citations {
+            assert_eq!(&buf[cit.byte_start..cit.byte_end], cit.phrase);
+        }
+        if text == second {
+            assert_eq!(r.verdict, Verdict::Threat);
+            assert_eq!(r.citations[0].phrase, "横幅准备好了");
+        }
+    }
 }
