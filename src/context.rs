@@ -368,7 +368,8 @@ impl Context {
             .collect();
         // A lone other-party label whose line holds only a short value ("借款人：王强") in a
         // text where no collector speaks is a form field, not a turn.
-        let collector_any = roles.iter().any(|(_, r)| *r == Some(true));
+        // Only labels that stay labels count: "借款平台:" names a platform, but as a form field.
+        let collector_any = roles.iter().zip(&keep).any(|((_, r), &k)| k && *r == Some(true));
         let keep: Vec<bool> = keep
             .iter()
             .zip(&found)
@@ -408,7 +409,7 @@ impl Context {
         };
         let named: std::collections::HashSet<&str> =
             roles.iter().zip(&keep).filter(|((_, r), k)| r.is_none() && **k).map(|((n, _), _)| n.as_str()).collect();
-        let collector_speaks = roles.iter().any(|(_, r)| *r == Some(true));
+        let collector_speaks = roles.iter().zip(&keep).any(|((_, r), &k)| k && *r == Some(true));
         let names_are_others = collector_speaks || named.len() >= 2;
         let turns: Vec<Turn> = found
             .iter()
