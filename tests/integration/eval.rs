@@ -19,10 +19,12 @@ fn dev_eval() -> Value {
 // recall 81.0%; after the train evidence audit 95.3%, .871 (threat), 1.7%, 81.5%.
 // Session 8 (reporting cues, threat frames, yields_to, clause model on digit shapes): 96.0%,
 // .893 (threat), 0.6% (the 1% ceiling), 82.8%.
-const MIN_ACCURACY: f64 = 0.955;
-const MIN_F1: f64 = 0.88;
+// Session 9 (named chat speakers, form fields, the clause model on unlisted debt messages):
+// 97.2%, .913 (threat), 0.6%, 85.8%.
+const MIN_ACCURACY: f64 = 0.965;
+const MIN_F1: f64 = 0.90;
 const MAX_FALSE_ALARM: f64 = 0.01;
-const MIN_EVIDENCE_RECALL: f64 = 0.82;
+const MIN_EVIDENCE_RECALL: f64 = 0.85;
 
 #[test]
 fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
