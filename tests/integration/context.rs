@@ -323,7 +323,8 @@ fn form_fields_of_a_posted_notice_are_not_speakers() {
     assert!(c.citations.iter().any(|c| c.category == Category::IllegalDisclosure));
     // A field whose name holds a platform word ("借款平台:") is still a field, not a collector
     // speaking: the borrower's name line stays a field too, and the ID number under it counts.
-    let listed = "借款人:刘强\n身份证号码:3201**********1234\n借款平台:某某贷\n此人在我司借款两万元至今未还,请亲友督促其还款。";
+    let listed =
+        "借款人:刘强\n身份证号码:3201**********1234\n借款平台:某某贷\n此人在我司借款两万元至今未还,请亲友督促其还款。";
     let c = C.classify(listed);
     assert!(c.citations.iter().any(|c| c.phrase.contains("3201")), "{:?}", c.citations);
 }
