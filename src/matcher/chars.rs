@@ -14,17 +14,12 @@
 //! character boundaries: the matches found here are exactly the byte automaton's, every
 //! occurrence of every string (the overlapping search of standard semantics).
 
-/// A state's hot fields: where its transitions are, where to go when none applies, and the
-/// nearest state along its suffix links (itself included) that ends a string.
+/// A state that ends strings: which (`outs[outs.0..outs.1]`), and the next shorter state along
+/// its suffix links that ends any (its entry in `outputs`, 0 for none).
 #[derive(Clone, Copy, Default)]
-struct State {
-    /// The transitions: `syms[trans..trans + len]`, sorted, and their targets in `next`.
-    trans: u32,
-    len: u32,
-    /// The longest proper suffix of this state's string that is a state.
-    fail: u32,
-    /// The nearest state (this one or one of its suffixes) that ends a string, 0 for none.
-    out: u32,
+struct Output {
+    outs: (u32, u32),
+    shorter: u32,
 }
 
 /// Symbols are 16 bits: the embedded lexicons use ~1,650 distinct characters, and a lexicon set
@@ -41,13 +36,12 @@ pub(crate) struct CharAutomaton {
     astral: Vec<(u32, Sym)>,
     /// The root's transition on each symbol (0, the root itself, for none).
     root: Vec<u32>,
-    states: Vec<State>,
-    syms: Vec<Sym>,
-    next: Vec<u32>,
-    /// Per state: the strings it ends, `outs[ends[s].0..ends[s].1]`, and the next shorter state
-    /// along its suffix links that ends a string (0 for none).
-    ends: Vec<(u32, u32)>,
-    dict: Vec<u32>,
+    /// The states, breadth first, each a record `[len, fail, out, sym × len, next × len]` of
+    /// words at its id: transitions sorted by symbol, the longest proper suffix that is a state,
+    /// and the nearest state along suffix links (itself included) that ends a string, as its
+    /// entry in `outputs` (0 for none). The root is the record at 0.
+    w: Vec<u32>,
+    outputs: Vec<Output>,
     outs: Vec<u32>,
     /// Each string's length in bytes.
     lens: Vec<u32>,
@@ -141,27 +135,35 @@ impl CharAutomaton {
                 bfs.push(c);
             }
         }
-        let mut states = vec![State::default(); n];
-        let mut syms = Vec::with_capacity(edges.len());
-        let mut next = Vec::with_capacity(edges.len());
+        // Each state as one record of words, so that a step reads one or two cache lines:
+        // `[len, fail, out, sym × len, next × len]`, a state's id being its record's offset.
+        // `out` is the state's entry in `outputs` (0: none).
+        let mut offset = vec![0u32; n];
+        let mut words = 0usize;
         for (id, &old) in bfs.iter().enumerate() {
+            offset[id] = u32::try_from(words).ok()?;
+            words += 3 + 2 * (first[old as usize + 1] - first[old as usize]) as usize;
+        }
+        let mut w: Vec<u32> = Vec::with_capacity(words);
+        for &old in &bfs {
             let kids = &child_sym[first[old as usize] as usize..first[old as usize + 1] as usize];
-            states[id].trans = syms.len() as u32;
-            states[id].len = kids.len() as u32;
-            syms.extend(kids.iter().map(|&(s, _)| s));
-            next.extend(kids.iter().map(|&(_, c)| new_id[c as usize]));
+            w.extend([kids.len() as u32, 0, 0]);
+            w.extend(kids.iter().map(|&(s, _)| u32::from(s)));
+            w.extend(kids.iter().map(|&(_, c)| offset[new_id[c as usize] as usize]));
         }
         let mut root = vec![0u32; n_syms];
-        for (&s, &c) in syms[..states[0].len as usize].iter().zip(&next) {
-            root[usize::from(s)] = c;
+        let root_len = w[0] as usize;
+        for i in 0..root_len {
+            root[w[3 + i] as usize] = w[3 + root_len + i];
         }
 
-        // The strings each state ends, grouped by state.
+        // The strings each state ends, grouped by state, in `outs`; `outputs[k]` is the range of
+        // the k-th state that ends any, and the next shorter such state along suffix links.
         let mut per_state: Vec<(u32, u32)> =
-            ends_at.iter().enumerate().map(|(i, &s)| (new_id[s as usize], i as u32)).collect();
+            ends_at.iter().enumerate().map(|(i, &s)| (offset[new_id[s as usize] as usize], i as u32)).collect();
         per_state.sort_unstable();
         let outs: Vec<u32> = per_state.iter().map(|&(_, i)| i).collect();
-        let mut ends = vec![(0u32, 0u32); n];
+        let mut outputs = vec![Output::default()];
         let mut k = 0;
         while k < per_state.len() {
             let s = per_state[k].0 as usize;
@@ -169,43 +171,43 @@ impl CharAutomaton {
             while k < per_state.len() && per_state[k].0 as usize == s {
                 k += 1;
             }
-            ends[s] = (from as u32, k as u32);
+            w[s + 2] = outputs.len() as u32;
+            outputs.push(Output { outs: (from as u32, k as u32), shorter: 0 });
         }
 
-        let mut a = CharAutomaton { bmp, astral, root, states, syms, next, ends, dict: vec![0; n], outs, lens };
-        // Suffix links, breadth first: a state's is found from its parent's, which is shallower.
-        for u in 0..n {
-            let State { trans, len, fail, .. } = a.states[u];
-            for t in trans..trans + len {
-                let (sym, v) = (a.syms[t as usize], a.next[t as usize] as usize);
-                let f = if u == 0 { 0 } else { a.step(fail, sym) };
-                a.states[v].fail = f;
-                a.dict[v] = a.states[f as usize].out;
-                let (s, e) = a.ends[v];
-                a.states[v].out = if s < e { v as u32 } else { a.states[f as usize].out };
+        let mut a = CharAutomaton { bmp, astral, root, w, outputs, outs, lens };
+        // Suffix links, breadth first (records are in that order): a state's is found from its
+        // parent's, which is shallower.
+        for &u in &offset {
+            let u = u as usize;
+            let (len, fail) = (a.w[u] as usize, a.w[u + 1]);
+            for i in 0..len {
+                let (sym, v) = (a.w[u + 3 + i] as Sym, a.w[u + 3 + len + i] as usize);
+                let f = if u == 0 { 0 } else { a.step(fail, sym) } as usize;
+                a.w[v + 1] = f as u32;
+                let shorter = a.w[f + 2];
+                match a.w[v + 2] {
+                    0 => a.w[v + 2] = shorter,
+                    own => a.outputs[own as usize].shorter = shorter,
+                }
             }
         }
         Some(a)
     }
 
-    /// The transition of state `s` on `sym`, if it has one (never for the root: see `step`).
-    #[inline(always)]
-    fn child(&self, s: &State, sym: Sym) -> Option<u32> {
-        let (from, len) = (s.trans as usize, s.len as usize);
-        let syms = &self.syms[from..from + len];
-        let i = if len <= LINEAR { syms.iter().position(|&x| x == sym)? } else { syms.binary_search(&sym).ok()? };
-        Some(self.next[from + i])
-    }
-
     /// The state after `sym` from state `s`, following suffix links down to the root.
     #[inline(always)]
     fn step(&self, mut s: u32, sym: Sym) -> u32 {
+        let sym32 = u32::from(sym);
         while s != 0 {
-            let st = &self.states[s as usize];
-            if let Some(t) = self.child(st, sym) {
-                return t;
+            let at = s as usize;
+            let len = self.w[at] as usize;
+            let syms = &self.w[at + 3..at + 3 + len];
+            let found = if len <= LINEAR { syms.iter().position(|&x| x == sym32) } else { syms.binary_search(&sym32).ok() };
+            if let Some(i) = found {
+                return self.w[at + 3 + len + i];
             }
-            s = st.fail;
+            s = self.w[at + 1];
         }
         self.root[usize::from(sym)]
     }
@@ -247,13 +249,13 @@ impl CharAutomaton {
                 continue;
             }
             s = self.step(s, sym);
-            let mut o = self.states[s as usize].out;
-            while o != 0 {
-                let (a, b) = self.ends[o as usize];
+            let mut k = self.w[s as usize + 2];
+            while k != 0 {
+                let Output { outs: (a, b), shorter } = self.outputs[k as usize];
                 for &p in &self.outs[a as usize..b as usize] {
                     f(p as usize, end - self.lens[p as usize] as usize, end);
                 }
-                o = self.dict[o as usize];
+                k = shorter;
             }
         }
     }
