@@ -203,7 +203,8 @@ impl CharAutomaton {
             let at = s as usize;
             let len = self.w[at] as usize;
             let syms = &self.w[at + 3..at + 3 + len];
-            let found = if len <= LINEAR { syms.iter().position(|&x| x == sym32) } else { syms.binary_search(&sym32).ok() };
+            let found =
+                if len <= LINEAR { syms.iter().position(|&x| x == sym32) } else { syms.binary_search(&sym32).ok() };
             if let Some(i) = found {
                 return self.w[at + 3 + len + i];
             }
@@ -228,7 +229,7 @@ impl CharAutomaton {
             // Slice patterns check the length once per character; the text is UTF-8.
             let (sym, len) = match *rest {
                 [b, ..] if b < 0x80 => (self.bmp[usize::from(b)], 1),
-                [b0, b1, b2, ..] if b0 >= 0xE0 && b0 < 0xF0 => {
+                [b0 @ 0xE0..=0xEF, b1, b2, ..] => {
                     let cp = usize::from(b0 & 0x0F) << 12 | usize::from(b1 & 0x3F) << 6 | usize::from(b2 & 0x3F);
                     (self.bmp[cp], 3)
                 }
@@ -259,7 +260,6 @@ impl CharAutomaton {
             }
         }
     }
-
 }
 
 #[cfg(test)]
