@@ -32,10 +32,12 @@ const LINEAR: usize = 12;
 pub(crate) struct CharAutomaton {
     /// The symbol of every character of the Basic Multilingual Plane (one load per character,
     /// where a two-level table took two dependent ones), and of the few others, sorted.
-    bmp: Vec<Sym>,
+    bmp: Box<[Sym; 0x1_0000]>,
     astral: Vec<(u32, Sym)>,
-    /// The root's transition on each symbol (0, the root itself, for none).
-    root: Vec<u32>,
+    /// The root's transition on each symbol (0, the root itself, for none). Both tables have a
+    /// slot for every value their index can take, so looking up needs no bounds check; the
+    /// root's slots past the last symbol are never touched.
+    root: Box<[u32; 0x1_0000]>,
     /// The states, breadth first, each a record `[len, fail, out, sym × len, next × len]` of
     /// words at its id: transitions sorted by symbol, the longest proper suffix that is a state,
     /// and the nearest state along suffix links (itself included) that ends a string, as its
@@ -51,7 +53,7 @@ impl CharAutomaton {
     /// Builds the automaton of `strings`, each reported by its index; `None` when one of them is
     /// empty or not UTF-8, or they use too many distinct characters.
     pub(crate) fn new<S: AsRef<[u8]>>(strings: &[S]) -> Option<CharAutomaton> {
-        let mut bmp = vec![0 as Sym; 0x1_0000];
+        let mut bmp: Box<[Sym; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
         let mut astral: Vec<(u32, Sym)> = Vec::new();
         let mut n_syms: usize = 1;
         let mut seqs: Vec<Vec<Sym>> = Vec::with_capacity(strings.len());
@@ -151,7 +153,7 @@ impl CharAutomaton {
             w.extend(kids.iter().map(|&(s, _)| u32::from(s)));
             w.extend(kids.iter().map(|&(_, c)| offset[new_id[c as usize] as usize]));
         }
-        let mut root = vec![0u32; n_syms];
+        let mut root: Box<[u32; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
         let root_len = w[0] as usize;
         for i in 0..root_len {
             root[w[3 + i] as usize] = w[3 + root_len + i];
