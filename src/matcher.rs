@@ -9,6 +9,7 @@
 use crate::lexicon::plan::{self, Side};
 use crate::lexicon::Rule;
 use aho_corasick::{AhoCorasick, MatchKind};
+use chars::CharAutomaton;
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::Input;
 use std::borrow::Cow;
@@ -16,6 +17,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+
+mod chars;
 
 /// The lazy DFA cache cap per pattern and thread; only the states a pattern reaches are built.
 const HYBRID_CACHE: usize = 16 << 20;
@@ -195,6 +198,44 @@ fn filter_key(lit: &[u8]) -> u64 {
     bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
 }
 
+/// The automaton of a matcher's phrases and gate literals.
+enum Automaton {
+    /// One step per character (see [`chars`]): what every lexicon set gets in practice.
+    Chars(CharAutomaton),
+    /// The byte automaton, for string sets the character automaton refuses (more than 65,535
+    /// distinct characters).
+    Bytes(AhoCorasick),
+}
+
+impl Automaton {
+    fn new(texts: &[Cow<[u8]>]) -> Automaton {
+        if let Some(a) = CharAutomaton::new(texts) {
+            return Automaton::Chars(a);
+        }
+        // Standard semantics with overlapping search: every occurrence of every string.
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .dense_depth(3)
+            .build(texts)
+            .expect("normalized phrases build an automaton");
+        Automaton::Bytes(ac)
+    }
+
+    /// Calls `f(string, start, end)` for every occurrence of every string in `text`.
+    #[inline]
+    fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+        match self {
+            Automaton::Chars(a) => a.for_each_match(text, f),
+            Automaton::Bytes(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    f(m.pattern().as_usize(), m.start(), m.end());
+                }
+            }
+        }
+    }
+}
+
 /// Marks a gate literal's entry in `Matcher::entries`.
 const GATE: u32 = 1 << 31;
 
@@ -212,7 +253,7 @@ pub(crate) struct Matcher {
     /// Distinguishes matchers in the per-thread regex caches.
     id: u64,
     /// Every phrase and variant, normalized and deduplicated, then every gate literal.
-    automaton: AhoCorasick,
+    automaton: Automaton,
     /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
     /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal. Flat
     /// arrays: an occurrence reads two neighbouring words rather than an enum and a list of
@@ -356,17 +397,9 @@ impl Matcher {
                 });
             }
         }
-        // Standard semantics with overlapping search: rules of different categories may share
-        // text ("逾期" inside "逾期不还就上门"), and each must see its own match.
-        // Dense transitions down to depth 3 (one CJK character): with 25k patterns a state after
-        // the second byte of a character has dozens of children, and the default depth of 2
-        // left every step there a linear scan. Costs 0.44 MB (2.29 -> 2.73 MB).
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .dense_depth(3)
-            .build(&texts)
-            .expect("normalized phrases build an automaton");
+        // Every occurrence of every string: rules of different categories may share text
+        // ("逾期" inside "逾期不还就上门"), and each must see its own match.
+        let automaton = Automaton::new(&texts);
 
         let mut owners = Vec::with_capacity(entries.len() + 4096);
         let entries = entries
@@ -435,28 +468,28 @@ impl Matcher {
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
-            for m in self.automaton.find_overlapping_iter(text) {
-                let (start, end) = self.entries[m.pattern().as_usize()];
+            self.automaton.for_each_match(text, |p, m_start, m_end| {
+                let (start, end) = self.entries[p];
                 let owners = &self.owners[(start & !GATE) as usize..end as usize];
                 if start & GATE == 0 {
-                    if !spans(m.start(), m.end()) {
+                    if !spans(m_start, m_end) {
                         for &rule in owners {
-                            out.push(Hit { rule: rule as usize, start: m.start(), end: m.end() });
+                            out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
                         }
                     }
-                    continue;
+                    return;
                 }
                 for &k in owners {
                     let k = k as usize;
                     if !self.may_match(k, &mut filter, text) {
                         continue;
                     }
-                    let Some((s, e)) = self.reaches[k].window(text, m.start(), m.end()) else {
+                    let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
                         continue;
                     };
                     windows.push(((k as u64) << 32 | s as u64, e as u32));
                 }
-            }
+            });
             if windows.is_empty() && self.ungated.is_empty() {
                 return;
             }
@@ -679,6 +712,17 @@ mod tests {
             want.sort_unstable_by(Hit::order);
             assert_eq!(got, want, "{t}");
         }
+    }
+
+    #[test]
+    fn the_embedded_lexicons_get_the_character_automaton() {
+        // The byte automaton is only a fallback: every phrase and gate literal of the default
+        // lexicons is UTF-8 and they use far fewer than 65,535 characters.
+        let m = Matcher::new(&crate::lexicon::Lexicon::embedded().rules);
+        assert!(matches!(m.automaton, Automaton::Chars(_)));
+        let mut hits = Vec::new();
+        m.find("再不还钱明天就上门找你", &mut hits);
+        assert!(!hits.is_empty());
     }
 
     /// The texts' parts in the test below, as (rule, matched text).
