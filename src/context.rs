@@ -64,8 +64,6 @@ pub(crate) struct Context {
     collector_turn_words: AhoCorasick,
     debtor_turn_words: AhoCorasick,
     institution_words: AhoCorasick,
-    debt_words: AhoCorasick,
-    addressee_words: AhoCorasick,
     quote_pairs: Vec<(String, String)>,
 }
 
@@ -179,8 +177,6 @@ impl Context {
             collector_turn_words: turn_words(&w.collector_turn_words),
             debtor_turn_words: turn_words(&w.debtor_turn_words),
             institution_words: turn_words(&w.institution_words),
-            debt_words: turn_words(&w.debt_words),
-            addressee_words: turn_words(&w.addressee_words),
             quote_pairs: w.quote_pairs.clone(),
         }
     }
@@ -471,12 +467,6 @@ impl Context {
             }
         }
         roles
-    }
-
-    /// Whether normalized text speaks to someone about a debt: it holds a debt word and an
-    /// addressee word.
-    pub fn about_debt(&self, normalized: &str) -> bool {
-        self.debt_words.is_match(normalized) && self.addressee_words.is_match(normalized)
     }
 
     /// Whether a call is addressed to a third party by its turn labels: the collector speaks,

@@ -239,6 +239,9 @@ impl Automaton {
 /// Marks a gate literal's entry in `Matcher::entries`.
 const GATE: u32 = 1 << 31;
 
+/// Marks a marker word's entry in `Matcher::entries`; the low bits are its set's index.
+const MARK: u32 = 1 << 30;
+
 /// What an automaton pattern stands for, while the matcher is built.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
@@ -246,6 +249,8 @@ enum Entry {
     Phrase(usize),
     /// A gate literal: the index of its pattern list in `gate_owners`.
     Gate(usize),
+    /// A word of the marker set with this index.
+    Marker(usize),
 }
 
 /// Phrases and patterns of a rule list, compiled once.
@@ -255,7 +260,8 @@ pub(crate) struct Matcher {
     /// Every phrase and variant, normalized and deduplicated, then every gate literal.
     automaton: Automaton,
     /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
-    /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal. Flat
+    /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal, or
+    /// [`MARK`] and a marker set's index for a marker word. Flat
     /// arrays: an occurrence reads two neighbouring words rather than an enum and a list of
     /// its own, which ordinary traffic would find cold in the caches.
     entries: Vec<(u32, u32)>,
@@ -313,7 +319,16 @@ pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
 }
 
 impl Matcher {
+    #[cfg(test)]
     pub fn new(rules: &[Rule]) -> Matcher {
+        Matcher::with_markers(rules, &[])
+    }
+
+    /// Like [`Matcher::new`], where the words of `markers[i]` (at most 30 sets) set bit `i` of
+    /// what [`Matcher::find`] returns when the text holds one: context word lists ride on the
+    /// walk the matcher makes anyway, rather than a search of their own over every message.
+    pub fn with_markers(rules: &[Rule], markers: &[&[String]]) -> Matcher {
+        assert!(markers.len() <= 30, "at most 30 marker sets");
         // Sized up front: the embedded lexicons give ~2,800 phrases and ~20,000 gate literals,
         // and growing the maps and lists step by step was a tenth of this function's work.
         let n_phrases: usize = rules.iter().map(|r| r.phrases.len() + r.variants.len()).sum();
@@ -397,6 +412,15 @@ impl Matcher {
                 });
             }
         }
+        for (i, words) in markers.iter().enumerate() {
+            for w in words.iter() {
+                let n = crate::normalize(w).text.into_bytes();
+                if !n.is_empty() {
+                    texts.push(Cow::Owned(n));
+                    entries.push(Entry::Marker(i));
+                }
+            }
+        }
         // Every occurrence of every string: rules of different categories may share text
         // ("逾期" inside "逾期不还就上门"), and each must see its own match.
         let automaton = Automaton::new(&texts);
@@ -408,6 +432,7 @@ impl Matcher {
                 let (list, flag) = match *e {
                     Entry::Phrase(o) => (&phrase_owners[o], 0),
                     Entry::Gate(g) => (&gate_owners[g], GATE),
+                    Entry::Marker(i) => return (MARK | i as u32, 0),
                 };
                 let start = owners.len() as u32;
                 owners.extend(list.iter().map(|&x| x as u32));
@@ -442,9 +467,9 @@ impl Matcher {
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
-    /// rule and range.
-    pub fn find(&self, text: &str, out: &mut Vec<Hit>) {
-        self.find_within_turns(text, &[], out);
+    /// rule and range, and returns the marker sets `text` holds a word of, as bits.
+    pub fn find(&self, text: &str, out: &mut Vec<Hit>) -> u32 {
+        self.find_within_turns(text, &[], out)
     }
 
     /// Like [`Matcher::find`], where `breaks` (sorted normalized byte offsets) are where a new
@@ -454,8 +479,9 @@ impl Matcher {
     /// every turn's part of its window on its own, so a spanning match neither hides a later
     /// match of the same rule inside the next turn (the search went on after its end) nor covers
     /// one that lies inside it.
-    pub fn find_within_turns(&self, text: &str, breaks: &[usize], out: &mut Vec<Hit>) {
+    pub fn find_within_turns(&self, text: &str, breaks: &[usize], out: &mut Vec<Hit>) -> u32 {
         out.clear();
+        let mut marks = 0u32;
         let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
         STATE.with(|state| {
             let mut state = state.borrow_mut();
@@ -470,6 +496,10 @@ impl Matcher {
             // real traffic most hold some gate literal, and the second walk cost as much again.)
             self.automaton.for_each_match(text, |p, m_start, m_end| {
                 let (start, end) = self.entries[p];
+                if start & MARK != 0 {
+                    marks |= 1 << (start & !MARK);
+                    return;
+                }
                 let owners = &self.owners[(start & !GATE) as usize..end as usize];
                 if start & GATE == 0 {
                     if !spans(m_start, m_end) {
@@ -556,6 +586,7 @@ impl Matcher {
             }
         }
         out.truncate(kept);
+        marks
     }
 
     /// Compiles every pattern now rather than on first use.
@@ -712,6 +743,31 @@ mod tests {
             want.sort_unstable_by(Hit::order);
             assert_eq!(got, want, "{t}");
         }
+    }
+
+    #[test]
+    fn marker_words_set_their_bits_and_make_no_hits() {
+        let rules = crate::lexicon::Lexicon::embedded().rules;
+        let debt = vec!["欠".to_string(), "还款".to_string()];
+        let you = vec!["你".to_string()];
+        let m = Matcher::with_markers(&rules, &[&debt, &you]);
+        let mut hits = Vec::new();
+        assert_eq!(m.find("今天天气不错", &mut hits), 0);
+        assert_eq!(m.find("欠的记得", &mut hits), 0b01);
+        assert_eq!(m.find("你欠的记得", &mut hits), 0b11);
+        assert!(hits.is_empty(), "markers are not hits: {hits:?}");
+        // Traditional text is normalized before the walk, and so are the marker words.
+        assert_eq!(m.find(&crate::normalize("妳還款了嗎").text, &mut hits) & 0b01, 0b01);
+        // Hits are the same with and without markers.
+        let plain = Matcher::with_markers(&rules, &[]);
+        let mut without = Vec::new();
+        let text = "你欠的钱再不还就上门";
+        assert_eq!(m.find(text, &mut hits), 0b11);
+        plain.find(text, &mut without);
+        assert_eq!(
+            hits.iter().map(|h| (h.rule, h.start, h.end)).collect::<Vec<_>>(),
+            without.iter().map(|h| (h.rule, h.start, h.end)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
