@@ -179,8 +179,8 @@ impl Classifier {
         // The words that make a message about a debt and addressed to someone ride on the
         // matcher's walk (marker bits 0 and 1): searching for them apart from it cost a sixth of
         // the time of a message that matches nothing.
-        let words = &lexicon.context;
-        let matcher = Matcher::with_markers(&lexicon.rules, &[&words.debt_words, &words.addressee_words]);
+        let ctx = &lexicon.context;
+        let matcher = Matcher::with_markers(&lexicon.rules, &[&ctx.debt_words, &ctx.addressee_words]);
         let context = Context::new(&lexicon.context);
         let words = normalized_phrases(&lexicon.rules).into_iter().filter(|w| w.chars().count() > 1).collect();
         let version = match &model {
@@ -605,12 +605,13 @@ impl Classifier {
     }
 }
 
-/// Runs `f` on this thread's normalized copy of `input` (and its n-gram key buffer).
-/// `evidence` normalized this input a moment ago; anything else is normalized again, as it
-/// would map wrongly.
 /// The matcher's marker bits of a message that holds a debt word (bit 0) and an addressee word
 /// (bit 1).
 const ABOUT_DEBT: u32 = 0b11;
+
+/// Runs `f` on this thread's normalized copy of `input` (and its n-gram key buffer).
+/// `evidence` normalized this input a moment ago; anything else is normalized again, as it
+/// would map wrongly.
 
 fn with_normalized<T>(input: &str, f: impl FnOnce(&Normalized, &mut Vec<u64>) -> T) -> T {
     SCRATCH.with(|s| {

@@ -354,7 +354,7 @@ impl Context {
                             .starts_with(|c: char| c.is_ascii_digit()))
             })
             .collect();
-        let roles = self.infer_anonymous(input, &found, &anon, roles, 1);
+        let roles = self.infer_roles(input, &found, &anon, roles, 1);
         // Field names ("温馨提示:", "致:"), greetings ("各位亲朋好友大家好:", even though they name
         // friends) and clock times ("14:05") are not speakers.
         let keep: Vec<bool> = roles
@@ -390,7 +390,7 @@ impl Context {
         } else {
             let named: Vec<bool> =
                 roles.iter().zip(&keep).zip(&anon).map(|(((_, r), &k), &a)| k && !a && r.is_none()).collect();
-            let inferred = self.infer_anonymous(input, &found, &named, roles.clone(), 0);
+            let inferred = self.infer_roles(input, &found, &named, roles.clone(), 0);
             let speaks_as_institution = |n: &str| {
                 found.iter().zip(&inferred).enumerate().any(|(i, (&(start, label), (m, _)))| {
                     let end = found.get(i + 1).map_or(input.len(), |&(s, _)| s);
@@ -430,7 +430,7 @@ impl Context {
     /// ahead of the others, is the collector and the others are not; with no clear lead the roles
     /// stay unknown. (Named speakers need only a lead of 0: their collector must also speak as an
     /// institution, which the caller checks.)
-    fn infer_anonymous(
+    fn infer_roles(
         &self,
         input: &str,
         found: &[(usize, &str)],
