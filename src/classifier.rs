@@ -612,7 +612,6 @@ const ABOUT_DEBT: u32 = 0b11;
 /// Runs `f` on this thread's normalized copy of `input` (and its n-gram key buffer).
 /// `evidence` normalized this input a moment ago; anything else is normalized again, as it
 /// would map wrongly.
-
 fn with_normalized<T>(input: &str, f: impl FnOnce(&Normalized, &mut Vec<u64>) -> T) -> T {
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
