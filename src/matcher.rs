@@ -212,7 +212,9 @@ impl Automaton {
         if let Some(a) = CharAutomaton::new(texts) {
             return Automaton::Chars(a);
         }
-        // Standard semantics with overlapping search: every occurrence of every string.
+        // Standard semantics with overlapping search: every occurrence of every string. Dense
+        // transitions down to depth 3 (one CJK character): with 25k strings a state after the
+        // second byte of a character has dozens of children.
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
@@ -257,7 +259,8 @@ enum Entry {
 pub(crate) struct Matcher {
     /// Distinguishes matchers in the per-thread regex caches.
     id: u64,
-    /// Every phrase and variant, normalized and deduplicated, then every gate literal.
+    /// Every phrase and variant, normalized and deduplicated, then every gate literal, then
+    /// every marker word.
     automaton: Automaton,
     /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
     /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal, or
@@ -319,12 +322,13 @@ pub(crate) fn check_pattern(source: &str) -> Result<(), String> {
 }
 
 impl Matcher {
+    /// A matcher with no marker words (the tests' usual one).
     #[cfg(test)]
     pub fn new(rules: &[Rule]) -> Matcher {
         Matcher::with_markers(rules, &[])
     }
 
-    /// Like [`Matcher::new`], where the words of `markers[i]` (at most 30 sets) set bit `i` of
+    /// The matcher of `rules`, where the words of `markers[i]` (at most 30 sets) set bit `i` of
     /// what [`Matcher::find`] returns when the text holds one: context word lists ride on the
     /// walk the matcher makes anyway, rather than a search of their own over every message.
     pub fn with_markers(rules: &[Rule], markers: &[&[String]]) -> Matcher {
