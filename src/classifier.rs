@@ -180,7 +180,8 @@ impl Classifier {
         // matcher's walk (marker bits 0 and 1): searching for them apart from it cost a sixth of
         // the time of a message that matches nothing.
         let ctx = &lexicon.context;
-        let matcher = Matcher::with_markers(&lexicon.rules, &[&ctx.debt_words, &ctx.addressee_words]);
+        let matcher =
+            Matcher::with_markers(&lexicon.rules, &[&ctx.debt_words, &ctx.addressee_words, &ctx.menace_words]);
         let context = Context::new(&lexicon.context);
         let words = normalized_phrases(&lexicon.rules).into_iter().filter(|w| w.chars().count() > 1).collect();
         let version = match &model {
@@ -232,8 +233,8 @@ impl Classifier {
 
     /// Classifies one message.
     pub fn classify(&self, input: &str) -> Report {
-        let (evidence, turns, about_debt) = self.evidence(input);
-        self.report(input, &evidence, &turns, about_debt)
+        let (evidence, turns, model_may_read) = self.evidence(input);
+        self.report(input, &evidence, &turns, model_may_read)
     }
 
     /// Ids of the rules whose evidence survives the context checks in `input`, cues included,
@@ -253,7 +254,8 @@ impl Classifier {
     }
 
     /// The hits that survive the context checks, the message's speaker turns, and, when there is
-    /// a clause model, whether the message is about a debt (see [`Classifier::report`]).
+    /// a clause model, whether it may read a message the rules find nothing in (see
+    /// [`Classifier::report`]).
     fn evidence(&self, input: &str) -> (Vec<Evidence>, Vec<Turn>, bool) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -263,12 +265,12 @@ impl Classifier {
             // fold the same way, so the hits' offsets hold in `norm.text` too.
             normalize_text_into(input, text);
             let markers = self.matcher.find(text, hits);
-            let about_debt = self.model.is_some() && markers & ABOUT_DEBT == ABOUT_DEBT;
+            let model_may_read = self.model.is_some() && worth_reading(markers);
             if hits.is_empty() {
                 // `norm` still holds an earlier message, which may have had this one's address
                 // and length (a reused buffer): the clause model must normalize this one afresh.
                 *norm_of = (0, 0);
-                return (Vec::new(), Vec::new(), about_debt);
+                return (Vec::new(), Vec::new(), model_may_read);
             }
             normalize_into(input, norm);
             *norm_of = (input.as_ptr() as usize, input.len());
@@ -348,7 +350,7 @@ impl Classifier {
             }
             let callee_third_party = self.context.callee_is_third_party(input, &turns);
             let ev = self.apply_cues(input, &norm.text, out, callee_third_party);
-            (ev, turns, about_debt)
+            (ev, turns, model_may_read)
         })
     }
 
@@ -432,13 +434,14 @@ impl Classifier {
         ev
     }
 
-    fn report(&self, input: &str, ev: &[Evidence], turns: &[Turn], about_debt: bool) -> Report {
+    fn report(&self, input: &str, ev: &[Evidence], turns: &[Turn], model_may_read: bool) -> Report {
         let rules = &self.lexicon.rules;
-        // Where the rules give no label, the clause model still reads a message about a debt that
-        // no cue marks as a report or a notice: a threat can be made in words no list holds
-        // ("你老婆每天早上7点40出门买菜。钱准备好了没有?"). Ordinary traffic, which the model never
-        // learned from, stays unread, and a clause must clear `label` to count.
-        let unread = about_debt
+        // Where the rules give no label, the clause model still reads a message addressed to
+        // someone about a debt, or in words of veiled menace, that no cue marks as a report or a
+        // notice: a threat can be made in words no list holds ("你老婆每天早上7点40出门买菜。钱
+        // 准备好了没有?"). Ordinary traffic, which the model never learned from, stays unread,
+        // and a clause must clear `label` to count.
+        let unread = model_may_read
             && !ev.iter().any(|e| matches!(rules[e.rule].kind, RuleKind::Cue(Cue::Reporting | Cue::NonCollection)));
         if !unread && ev.iter().all(|e| matches!(rules[e.rule].kind, RuleKind::Cue(_))) {
             return Report::none();
@@ -605,9 +608,17 @@ impl Classifier {
     }
 }
 
-/// The matcher's marker bits of a message that holds a debt word (bit 0) and an addressee word
-/// (bit 1).
-const ABOUT_DEBT: u32 = 0b11;
+/// The matcher's marker bits, in the order of the marker sets given to it.
+const DEBT_WORD: u32 = 0b001;
+const ADDRESSEE_WORD: u32 = 0b010;
+const MENACE_WORD: u32 = 0b100;
+
+/// Whether a message the rules find nothing in is one the clause model reads: it addresses
+/// someone, and it is about a debt or holds a word of veiled menace ("那条路挺偏的,你自己小心点"
+/// names no debt and is still a threat).
+fn worth_reading(markers: u32) -> bool {
+    markers & ADDRESSEE_WORD != 0 && markers & (DEBT_WORD | MENACE_WORD) != 0
+}
 
 /// Runs `f` on this thread's normalized copy of `input` (and its n-gram key buffer).
 /// `evidence` normalized this input a moment ago; anything else is normalized again, as it

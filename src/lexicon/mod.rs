@@ -143,6 +143,9 @@ pub struct ContextWords {
     /// Words that address someone (`你`, `您`, `大家`): with a debt word, what makes a message
     /// one the clause model reads when the rules find nothing.
     pub addressee_words: Vec<String>,
+    /// Words of veiled menace (`小心`, `没错吧`, `不好说`): with an addressee word, they too make
+    /// a message the clause model reads, since a threat need not name the debt.
+    pub menace_words: Vec<String>,
 }
 
 impl ContextWords {
@@ -171,6 +174,7 @@ impl ContextWords {
         self.institution_words.extend(other.institution_words);
         self.debt_words.extend(other.debt_words);
         self.addressee_words.extend(other.addressee_words);
+        self.menace_words.extend(other.menace_words);
     }
 }
 

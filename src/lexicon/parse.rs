@@ -134,6 +134,8 @@ struct RawContext {
     debt_words: Vec<String>,
     #[serde(default)]
     addressee_words: Vec<String>,
+    #[serde(default)]
+    menace_words: Vec<String>,
 }
 
 pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
@@ -159,6 +161,7 @@ pub(super) fn context(src: &Source) -> Result<ContextWords, Vec<Diagnostic>> {
         institution_words: raw.institution_words,
         debt_words: raw.debt_words,
         addressee_words: raw.addressee_words,
+        menace_words: raw.menace_words,
     })
 }
 

@@ -51,12 +51,28 @@ fn the_model_alone_reads_a_message_about_a_debt_unless_it_is_a_report() {
     let c = r.citations.iter().find(|c| c.rule == "MODEL-THR").expect("a clause-model citation");
     assert_eq!(c.phrase, "过几天我们会去村里挂横幅");
     // Without the debt word, or quoted in a report, it stays unread.
-    assert_eq!(with_tiny().classify("过几天我们会去村里挂横幅,你自己看着办").verdict, Verdict::None);
+    assert_eq!(with_tiny().classify("过几天我们会去村里挂横幅,你记得来看").verdict, Verdict::None);
     let report = format!("收到这样的短信:{text},这是真的吗");
     assert_eq!(with_tiny().classify(&report).verdict, Verdict::None);
     // In a transcript only the collector's turns are read, as when the rules found something.
     let debtor = format!("催收员: 喂,在吗\n客户: {text}");
     assert_eq!(with_tiny().classify(&debtor).verdict, Verdict::None);
+}
+
+#[test]
+fn the_model_alone_reads_a_veiled_menace_that_names_no_debt() {
+    // A threat need not name the debt: a word of menace, said to someone, is enough to read it.
+    for text in ["过几天我们会去村里挂横幅,你自己小心点", "过几天我们会去村里挂横幅,到时候出什么意外就不好说了,你懂的"]
+    {
+        assert_eq!(rules_only().classify(text).verdict, Verdict::None, "{text}");
+        let r = with_tiny().classify(text);
+        assert_eq!(r.verdict, Verdict::Threat, "{text}");
+        assert!(r.citations.iter().any(|c| c.rule == "MODEL-THR" && c.phrase == "过几天我们会去村里挂横幅"));
+    }
+    // The same words said to nobody, or with no menace, stay unread.
+    for text in ["过几天村里挂横幅,小心别挡路", "过几天我们会去村里挂横幅,你记得来看"] {
+        assert_eq!(with_tiny().classify(text).verdict, Verdict::None, "{text}");
+    }
 }
 
 #[test]
