@@ -21,10 +21,16 @@ fn dev_eval() -> Value {
 // .893 (threat), 0.6% (the issue's 1% ceiling), 82.8%.
 // Session 9 (named chat speakers, form fields, the clause model on unlisted debt messages):
 // 97.2%, .913 (threat), 0.6%, 85.8%.
-const MIN_ACCURACY: f64 = 0.965;
-const MIN_F1: f64 = 0.90;
+// Session 10 (the clause model on veiled menace, rule families for uncited wording): 98.2%,
+// .944 (threat), 0.6%, 91.0%: every target of issue #4 is met, so the floors are the targets
+// where the engine is within a point of them, and a point under the engine elsewhere.
+const MIN_ACCURACY: f64 = 0.97;
+const MIN_F1: f64 = 0.93;
 const MAX_FALSE_ALARM: f64 = 0.01;
-const MIN_EVIDENCE_RECALL: f64 = 0.85;
+const MIN_EVIDENCE_RECALL: f64 = 0.90;
+/// Issue #4: these subsets each within 3 points of the overall accuracy.
+const SUBSETS: [&str; 4] = ["traditional", "obfuscated", "transcript", "negation"];
+const MAX_SUBSET_GAP: f64 = 0.03;
 
 #[test]
 fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
@@ -36,6 +42,10 @@ fn dev_accuracy_holds_its_floor_and_beats_the_keyword_baseline() {
     assert!(g["min_f1"].as_f64().unwrap() >= MIN_F1, "dev lowest F1 {} < {MIN_F1}", g["min_f1"]);
     assert!(g["false_alarm"].as_f64().unwrap() <= MAX_FALSE_ALARM, "dev false alarms {}", g["false_alarm"]);
     assert!(g["evidence_recall"].as_f64().unwrap() >= MIN_EVIDENCE_RECALL, "evidence recall {}", g["evidence_recall"]);
+    for tag in SUBSETS {
+        let sub = g["by_tag"][tag][1].as_f64().unwrap_or_else(|| panic!("no {tag} subset in {}", g["by_tag"]));
+        assert!(sub >= acc - MAX_SUBSET_GAP, "dev {tag} accuracy {sub:.4} more than 3 points under {acc:.4}");
+    }
     assert!(acc > b["accuracy"].as_f64().unwrap() + 0.10, "engine {acc} vs baseline {}", b["accuracy"]);
     assert!(g["false_alarm"].as_f64().unwrap() < b["false_alarm"].as_f64().unwrap());
 }
