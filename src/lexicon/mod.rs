@@ -140,8 +140,8 @@ pub struct ContextWords {
     /// Words that make a message about a debt (`欠`, `还款`, `钱`): the clause model reads a
     /// message the rules find nothing in only when it holds one.
     pub debt_words: Vec<String>,
-    /// Words that address someone (`你`, `您`, `大家`): with a debt word, what makes a message
-    /// one the clause model reads when the rules find nothing.
+    /// Words that address someone (`你`, `您`, `大家`): with a debt or menace word, what makes a
+    /// message one the clause model reads when the rules find nothing.
     pub addressee_words: Vec<String>,
     /// Words of veiled menace (`小心`, `没错吧`, `不好说`): with an addressee word, they too make
     /// a message the clause model reads, since a threat need not name the debt.
