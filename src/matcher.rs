@@ -159,8 +159,8 @@ const FILTER_BITS: usize = 1024;
 
 /// Which bit of the character filter stands for `c`.
 #[inline]
-fn filter_bit(c: char) -> u16 {
-    ((c as u32).wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
+fn filter_bit(c: u32) -> u16 {
+    (c.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
 }
 
 /// The characters a message holds, as a bloom filter: a literal none of whose first four
@@ -168,13 +168,22 @@ fn filter_bit(c: char) -> u16 {
 struct CharFilter([u64; FILTER_BITS / 64]);
 
 impl CharFilter {
+    #[cfg(test)]
     fn of(text: &str) -> CharFilter {
-        let mut bits = [0u64; FILTER_BITS / 64];
-        for c in text.chars() {
-            let b = filter_bit(c);
-            bits[usize::from(b >> 6)] |= 1 << (b & 63);
-        }
-        CharFilter(bits)
+        let mut filter = CharFilter::empty();
+        text.chars().for_each(|c| filter.add(c as u32));
+        filter
+    }
+
+    fn empty() -> CharFilter {
+        CharFilter([0; FILTER_BITS / 64])
+    }
+
+    /// Adds the character with code point `c`.
+    #[inline(always)]
+    fn add(&mut self, c: u32) {
+        let b = filter_bit(c);
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
     }
 
     #[inline]
@@ -192,7 +201,7 @@ impl CharFilter {
 /// A literal as the filter bits of its first four characters (the last repeated when shorter).
 fn filter_key(lit: &[u8]) -> u64 {
     let text = String::from_utf8_lossy(lit);
-    let mut bits: Vec<u16> = text.chars().take(4).map(filter_bit).collect();
+    let mut bits: Vec<u16> = text.chars().take(4).map(|c| filter_bit(c as u32)).collect();
     let last = *bits.last().expect("literals are not empty");
     bits.resize(4, last);
     bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
@@ -224,12 +233,14 @@ impl Automaton {
         Automaton::Bytes(ac)
     }
 
-    /// Calls `f(string, start, end)` for every occurrence of every string in `text`.
+    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, and adds
+    /// every character of `text` to `filter`.
     #[inline]
-    fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+    fn for_each_match(&self, text: &str, filter: &mut CharFilter, mut f: impl FnMut(usize, usize, usize)) {
         match self {
-            Automaton::Chars(a) => a.for_each_match(text, f),
+            Automaton::Chars(a) => a.for_each_match(text, |c| filter.add(c), f),
             Automaton::Bytes(ac) => {
+                text.chars().for_each(|c| filter.add(c as u32));
                 for m in ac.find_overlapping_iter(text) {
                     f(m.pattern().as_usize(), m.start(), m.end());
                 }
@@ -288,6 +299,9 @@ struct ThreadState {
     /// faster than a (pattern, start, end) tuple, and the end's order among windows with one
     /// start does not matter to the merge. Offsets fit in 32 bits, as in the normalization map.
     windows: Vec<(u64, u32)>,
+    /// Gate occurrences of the current message, as (start, end) in `Matcher::owners` and in the
+    /// text: they are checked against the character filter once the walk has built it.
+    gates: Vec<(u32, u32, u32, u32)>,
 }
 
 thread_local! {
@@ -456,15 +470,13 @@ impl Matcher {
         }
     }
 
-    /// Whether every further literal set of pattern `k` may occur in `text`, whose character
-    /// filter is built on first use.
+    /// Whether every further literal set of pattern `k` may occur in the text of `filter`.
     #[inline]
-    fn may_match(&self, k: usize, filter: &mut Option<CharFilter>, text: &str) -> bool {
+    fn may_match(&self, k: usize, filter: &CharFilter) -> bool {
         let (a, b) = self.reaches[k].sets;
         if a == b {
             return true;
         }
-        let filter = filter.get_or_insert_with(|| CharFilter::of(text));
         self.also_sets[a as usize..b as usize]
             .iter()
             .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
@@ -489,41 +501,46 @@ impl Matcher {
         let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
         STATE.with(|state| {
             let mut state = state.borrow_mut();
-            let ThreadState { matcher, caches, windows } = &mut *state;
+            let ThreadState { matcher, caches, windows, gates } = &mut *state;
             windows.clear();
-            // Built on the first gate occurrence of a pattern with further literal sets: most
-            // windows a gate opens lack a literal of one of them anywhere in the message, and
-            // the filter rules those out before a window is pushed, merged and searched.
-            let mut filter: Option<CharFilter> = None;
+            gates.clear();
+            // Most windows a gate opens lack a literal of one of its pattern's further sets
+            // anywhere in the message, and the filter rules those out before a window is pushed,
+            // merged and searched. The walk builds it from the characters it decodes anyway
+            // (decoding the text a second time for it was a fifth of the instructions on real
+            // SMS), so gate occurrences wait for the walk's end.
+            let mut filter = CharFilter::empty();
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
-            self.automaton.for_each_match(text, |p, m_start, m_end| {
+            self.automaton.for_each_match(text, &mut filter, |p, m_start, m_end| {
                 let (start, end) = self.entries[p];
                 if start & MARK != 0 {
                     marks |= 1 << (start & !MARK);
                     return;
                 }
-                let owners = &self.owners[(start & !GATE) as usize..end as usize];
-                if start & GATE == 0 {
-                    if !spans(m_start, m_end) {
-                        for &rule in owners {
-                            out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
-                        }
-                    }
+                if start & GATE != 0 {
+                    gates.push((start & !GATE, end, m_start as u32, m_end as u32));
                     return;
                 }
-                for &k in owners {
+                if !spans(m_start, m_end) {
+                    for &rule in &self.owners[start as usize..end as usize] {
+                        out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
+                    }
+                }
+            });
+            for &(from, to, m_start, m_end) in gates.iter() {
+                for &k in &self.owners[from as usize..to as usize] {
                     let k = k as usize;
-                    if !self.may_match(k, &mut filter, text) {
+                    if !self.may_match(k, &filter) {
                         continue;
                     }
-                    let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
+                    let Some((s, e)) = self.reaches[k].window(text, m_start as usize, m_end as usize) else {
                         continue;
                     };
                     windows.push(((k as u64) << 32 | s as u64, e as u32));
                 }
-            });
+            }
             if windows.is_empty() && self.ungated.is_empty() {
                 return;
             }

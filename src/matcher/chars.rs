@@ -221,32 +221,44 @@ impl CharAutomaton {
         self.astral.binary_search_by_key(&cp, |&(c, _)| c).map_or(0, |i| self.astral[i].1)
     }
 
-    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, by end.
+    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, by end, and
+    /// `each_char(c)` with every character of `text` (as a code point) on the way: the walk decodes
+    /// them anyway, and a caller that needs a digest of the characters (the matcher's character
+    /// filter) would otherwise decode the text a second time.
     #[inline]
-    pub(crate) fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+    pub(crate) fn for_each_match(
+        &self,
+        text: &str,
+        mut each_char: impl FnMut(u32),
+        mut f: impl FnMut(usize, usize, usize),
+    ) {
         let mut rest = text.as_bytes();
         let mut s = 0u32;
         let mut end = 0;
         loop {
             // Slice patterns check the length once per character; the text is UTF-8.
-            let (sym, len) = match *rest {
-                [b, ..] if b < 0x80 => (self.bmp[usize::from(b)], 1),
+            let (cp, len) = match *rest {
+                [b, ..] if b < 0x80 => (u32::from(b), 1),
                 [b0 @ 0xE0..=0xEF, b1, b2, ..] => {
-                    let cp = usize::from(b0 & 0x0F) << 12 | usize::from(b1 & 0x3F) << 6 | usize::from(b2 & 0x3F);
-                    (self.bmp[cp], 3)
+                    (u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F), 3)
                 }
-                [b0, b1, ..] if b0 < 0xE0 => (self.bmp[usize::from(b0 & 0x1F) << 6 | usize::from(b1 & 0x3F)], 2),
+                [b0, b1, ..] if b0 < 0xE0 => (u32::from(b0 & 0x1F) << 6 | u32::from(b1 & 0x3F), 2),
                 [b0, b1, b2, b3, ..] => {
                     let cp = u32::from(b0 & 0x07) << 18
                         | u32::from(b1 & 0x3F) << 12
                         | u32::from(b2 & 0x3F) << 6
                         | u32::from(b3 & 0x3F);
-                    (self.astral(cp), 4)
+                    (cp, 4)
                 }
                 _ => break,
             };
             rest = &rest[len..];
             end += len;
+            each_char(cp);
+            let sym = match u16::try_from(cp) {
+                Ok(c) => self.bmp[usize::from(c)],
+                Err(_) => self.astral(cp),
+            };
             if sym == 0 {
                 s = 0;
                 continue;
@@ -271,7 +283,7 @@ mod tests {
 
     fn all(a: &CharAutomaton, text: &str) -> Vec<(usize, usize, usize)> {
         let mut v = Vec::new();
-        a.for_each_match(text, |p, s, e| v.push((p, s, e)));
+        a.for_each_match(text, |_| {}, |p, s, e| v.push((p, s, e)));
         v.sort_unstable();
         v
     }
