@@ -290,6 +290,23 @@ pub(crate) struct Matcher {
     ungated: Vec<usize>,
 }
 
+/// The automaton's walk over a text as normalization writes it, building the character filter
+/// and collecting the matches on the way.
+struct Walker<'a> {
+    walk: chars::Walk<'a>,
+    filter: CharFilter,
+    found: &'a mut Vec<(u32, u32, u32)>,
+}
+
+impl crate::normalize::Observer for Walker<'_> {
+    #[inline(always)]
+    fn char(&mut self, c: u32, end: usize) {
+        self.filter.add(c);
+        let found = &mut *self.found;
+        self.walk.feed(c, end, &mut |p, s, e| found.push((p as u32, s as u32, e as u32)));
+    }
+}
+
 /// Per-thread search state: regex caches for one matcher and the reused windows list.
 #[derive(Default)]
 struct ThreadState {
@@ -299,9 +316,9 @@ struct ThreadState {
     /// faster than a (pattern, start, end) tuple, and the end's order among windows with one
     /// start does not matter to the merge. Offsets fit in 32 bits, as in the normalization map.
     windows: Vec<(u64, u32)>,
-    /// Gate occurrences of the current message, as (start, end) in `Matcher::owners` and in the
-    /// text: they are checked against the character filter once the walk has built it.
-    gates: Vec<(u32, u32, u32, u32)>,
+    /// The automaton's matches in the current message, as (string, start, end): gate
+    /// occurrences are checked against the character filter once the walk has built it.
+    found: Vec<(u32, u32, u32)>,
 }
 
 thread_local! {
@@ -496,54 +513,89 @@ impl Matcher {
     /// match of the same rule inside the next turn (the search went on after its end) nor covers
     /// one that lies inside it.
     pub fn find_within_turns(&self, text: &str, breaks: &[usize], out: &mut Vec<Hit>) -> u32 {
-        out.clear();
-        let mut marks = 0u32;
-        let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
         STATE.with(|state| {
             let mut state = state.borrow_mut();
-            let ThreadState { matcher, caches, windows, gates } = &mut *state;
-            windows.clear();
-            gates.clear();
-            // Most windows a gate opens lack a literal of one of its pattern's further sets
-            // anywhere in the message, and the filter rules those out before a window is pushed,
-            // merged and searched. The walk builds it from the characters it decodes anyway
-            // (decoding the text a second time for it was a fifth of the instructions on real
-            // SMS), so gate occurrences wait for the walk's end.
+            let state = &mut *state;
             let mut filter = CharFilter::empty();
+            let found = &mut state.found;
+            found.clear();
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
-            self.automaton.for_each_match(text, &mut filter, |p, m_start, m_end| {
-                let (start, end) = self.entries[p];
-                if start & MARK != 0 {
-                    marks |= 1 << (start & !MARK);
-                    return;
-                }
-                if start & GATE != 0 {
-                    gates.push((start & !GATE, end, m_start as u32, m_end as u32));
-                    return;
-                }
+            self.automaton.for_each_match(text, &mut filter, |p, s, e| found.push((p as u32, s as u32, e as u32)));
+            self.resolve(text, breaks, &filter, state, out)
+        })
+    }
+
+    /// Normalizes `input` into `text` (as [`crate::normalize_text_into`] does) and appends
+    /// every hit in it to `out`, like [`Matcher::find`]. The automaton walks each character as
+    /// normalization writes it: a separate walk decoded the whole text again, a tenth of the
+    /// instructions on real SMS.
+    pub fn find_folding(&self, input: &str, text: &mut String, out: &mut Vec<Hit>) -> u32 {
+        let Automaton::Chars(a) = &self.automaton else {
+            crate::normalize::normalize_text_into(input, text);
+            return self.find(text, out);
+        };
+        STATE.with(|state| {
+            let mut state = state.borrow_mut();
+            let state = &mut *state;
+            state.found.clear();
+            let mut walker = Walker { walk: a.walk(), filter: CharFilter::empty(), found: &mut state.found };
+            crate::normalize::normalize_text_observed(input, text, &mut walker);
+            let filter = walker.filter;
+            self.resolve(text, &[], &filter, state, out)
+        })
+    }
+
+    /// Turns the automaton's matches in `text` (`state.found`, whose characters `filter` holds)
+    /// into hits: phrases as they are, gate occurrences by running their patterns over the
+    /// windows they open. Returns the marker bits.
+    fn resolve(
+        &self,
+        text: &str,
+        breaks: &[usize],
+        filter: &CharFilter,
+        state: &mut ThreadState,
+        out: &mut Vec<Hit>,
+    ) -> u32 {
+        out.clear();
+        let mut marks = 0u32;
+        let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
+        let ThreadState { matcher, caches, windows, found } = state;
+        windows.clear();
+        // Most windows a gate opens lack a literal of one of its pattern's further sets anywhere
+        // in the message, and the filter rules those out before a window is pushed, merged and
+        // searched. The walk built it from the characters it decoded anyway (decoding the text a
+        // second time for it was a fifth of the instructions on real SMS), so gate occurrences
+        // wait for the walk's end.
+        for &(p, m_start, m_end) in found.iter() {
+            let (m_start, m_end) = (m_start as usize, m_end as usize);
+            let (start, end) = self.entries[p as usize];
+            if start & MARK != 0 {
+                marks |= 1 << (start & !MARK);
+                continue;
+            }
+            let owners = &self.owners[(start & !GATE) as usize..end as usize];
+            if start & GATE == 0 {
                 if !spans(m_start, m_end) {
-                    for &rule in &self.owners[start as usize..end as usize] {
+                    for &rule in owners {
                         out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
                     }
                 }
-            });
-            for &(from, to, m_start, m_end) in gates.iter() {
-                for &k in &self.owners[from as usize..to as usize] {
-                    let k = k as usize;
-                    if !self.may_match(k, &filter) {
-                        continue;
-                    }
-                    let Some((s, e)) = self.reaches[k].window(text, m_start as usize, m_end as usize) else {
-                        continue;
-                    };
-                    windows.push(((k as u64) << 32 | s as u64, e as u32));
+                continue;
+            }
+            for &k in owners {
+                let k = k as usize;
+                if !self.may_match(k, filter) {
+                    continue;
                 }
+                let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
+                    continue;
+                };
+                windows.push(((k as u64) << 32 | s as u64, e as u32));
             }
-            if windows.is_empty() && self.ungated.is_empty() {
-                return;
-            }
+        }
+        if !windows.is_empty() || !self.ungated.is_empty() {
             if *matcher != self.id {
                 *matcher = self.id;
                 caches.clear();
@@ -593,7 +645,7 @@ impl Matcher {
                     from = to;
                 }
             }
-        });
+        }
         out.sort_unstable_by(Hit::order);
         // Within one rule, a match inside another of its matches adds nothing. Compacted in
         // place so the caller's buffer is reused rather than replaced on every message.
@@ -763,6 +815,29 @@ mod tests {
             }
             want.sort_unstable_by(Hit::order);
             assert_eq!(got, want, "{t}");
+        }
+    }
+
+    #[test]
+    fn walking_while_folding_finds_what_walking_the_folded_text_finds() {
+        let rules = crate::lexicon::Lexicon::embedded().rules;
+        let debt = vec!["欠".to_string(), "还款".to_string()];
+        let m = Matcher::with_markers(&rules, &[&debt]);
+        let mut text = String::new();
+        let (mut folding, mut walked) = (Vec::new(), Vec::new());
+        for input in [
+            "你再不還錢,明天就上*门找你,通 讯 录全部打一遍",
+            "您的借款已逾期3天,请于今日18:00前还款1,280.00元",
+            "ＴＸＬ 爆你通讯录 Ａ 甚麼時候還",
+            "身份证110101199003071234,你儿子在学校",
+            "今天天气不错😀",
+            "",
+        ] {
+            let marks = m.find_folding(input, &mut text, &mut folding);
+            let folded = crate::normalize(input).text;
+            assert_eq!(text, folded);
+            assert_eq!(marks, m.find(&folded, &mut walked), "{input}");
+            assert_eq!(folding, walked, "{input}");
         }
     }
 

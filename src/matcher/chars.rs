@@ -232,8 +232,8 @@ impl CharAutomaton {
         mut each_char: impl FnMut(u32),
         mut f: impl FnMut(usize, usize, usize),
     ) {
+        let mut walk = self.walk();
         let mut rest = text.as_bytes();
-        let mut s = 0u32;
         let mut end = 0;
         loop {
             // Slice patterns check the length once per character; the text is UTF-8.
@@ -255,23 +255,46 @@ impl CharAutomaton {
             rest = &rest[len..];
             end += len;
             each_char(cp);
-            let sym = match u16::try_from(cp) {
-                Ok(c) => self.bmp[usize::from(c)],
-                Err(_) => self.astral(cp),
-            };
-            if sym == 0 {
-                s = 0;
-                continue;
+            walk.feed(cp, end, &mut f);
+        }
+    }
+
+    /// A walk over text that someone else decodes, one character at a time (see [`Walk`]).
+    pub(crate) fn walk(&self) -> Walk<'_> {
+        Walk { a: self, s: 0 }
+    }
+}
+
+/// A walk of the automaton fed one character at a time, for a caller that decodes (or makes)
+/// the text itself: the matcher feeds the characters of a message as normalization writes
+/// them, rather than decoding the normalized text again.
+pub(crate) struct Walk<'a> {
+    a: &'a CharAutomaton,
+    s: u32,
+}
+
+impl Walk<'_> {
+    /// Feeds the character with code point `cp`, which ends at byte `end` of the text, and calls
+    /// `f(string, start, end)` for every string that ends with it.
+    #[inline(always)]
+    pub(crate) fn feed(&mut self, cp: u32, end: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        let a = self.a;
+        let sym = match u16::try_from(cp) {
+            Ok(c) => a.bmp[usize::from(c)],
+            Err(_) => a.astral(cp),
+        };
+        if sym == 0 {
+            self.s = 0;
+            return;
+        }
+        self.s = a.step(self.s, sym);
+        let mut k = a.w[self.s as usize + 2];
+        while k != 0 {
+            let Output { outs: (from, to), shorter } = a.outputs[k as usize];
+            for &p in &a.outs[from as usize..to as usize] {
+                f(p as usize, end - a.lens[p as usize] as usize, end);
             }
-            s = self.step(s, sym);
-            let mut k = self.w[s as usize + 2];
-            while k != 0 {
-                let Output { outs: (a, b), shorter } = self.outputs[k as usize];
-                for &p in &self.outs[a as usize..b as usize] {
-                    f(p as usize, end - self.lens[p as usize] as usize, end);
-                }
-                k = shorter;
-            }
+            k = shorter;
         }
     }
 }
