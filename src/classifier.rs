@@ -6,7 +6,7 @@ use crate::context::{is_label_end, turn_at, Context, Mark, Turn};
 use crate::error::Error;
 use crate::lexicon::{Cue, Lexicon, Rule, RuleKind, Source};
 use crate::matcher::{Hit, Matcher};
-use crate::normalize::{normalize_into, normalize_text_into, Normalized};
+use crate::normalize::{normalize_into, Normalized};
 use crate::report::{Citation, Report, Scores};
 use crate::score;
 use crate::tokenize::Tokenizer;
@@ -263,8 +263,7 @@ impl Classifier {
             // Most traffic matches nothing, so the offset map and clause breaks (most of the
             // cost of normalizing) are built only once there is a hit to map back. Both passes
             // fold the same way, so the hits' offsets hold in `norm.text` too.
-            normalize_text_into(input, text);
-            let markers = self.matcher.find(text, hits);
+            let markers = self.matcher.find_folding(input, text, hits);
             let model_may_read = self.model.is_some() && worth_reading(markers);
             if hits.is_empty() {
                 // `norm` still holds an earlier message, which may have had this one's address

@@ -159,8 +159,8 @@ const FILTER_BITS: usize = 1024;
 
 /// Which bit of the character filter stands for `c`.
 #[inline]
-fn filter_bit(c: char) -> u16 {
-    ((c as u32).wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
+fn filter_bit(c: u32) -> u16 {
+    (c.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS.trailing_zeros())) as u16
 }
 
 /// The characters a message holds, as a bloom filter: a literal none of whose first four
@@ -168,13 +168,22 @@ fn filter_bit(c: char) -> u16 {
 struct CharFilter([u64; FILTER_BITS / 64]);
 
 impl CharFilter {
+    #[cfg(test)]
     fn of(text: &str) -> CharFilter {
-        let mut bits = [0u64; FILTER_BITS / 64];
-        for c in text.chars() {
-            let b = filter_bit(c);
-            bits[usize::from(b >> 6)] |= 1 << (b & 63);
-        }
-        CharFilter(bits)
+        let mut filter = CharFilter::empty();
+        text.chars().for_each(|c| filter.add(c as u32));
+        filter
+    }
+
+    fn empty() -> CharFilter {
+        CharFilter([0; FILTER_BITS / 64])
+    }
+
+    /// Adds the character with code point `c`.
+    #[inline(always)]
+    fn add(&mut self, c: u32) {
+        let b = filter_bit(c);
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
     }
 
     #[inline]
@@ -192,7 +201,7 @@ impl CharFilter {
 /// A literal as the filter bits of its first four characters (the last repeated when shorter).
 fn filter_key(lit: &[u8]) -> u64 {
     let text = String::from_utf8_lossy(lit);
-    let mut bits: Vec<u16> = text.chars().take(4).map(filter_bit).collect();
+    let mut bits: Vec<u16> = text.chars().take(4).map(|c| filter_bit(c as u32)).collect();
     let last = *bits.last().expect("literals are not empty");
     bits.resize(4, last);
     bits.iter().enumerate().fold(0, |key, (i, &b)| key | u64::from(b) << (16 * i))
@@ -224,18 +233,32 @@ impl Automaton {
         Automaton::Bytes(ac)
     }
 
-    /// Calls `f(string, start, end)` for every occurrence of every string in `text`.
+    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, and adds
+    /// every character of `text` to `filter`.
     #[inline]
-    fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+    fn for_each_match(&self, text: &str, filter: &mut CharFilter, mut f: impl FnMut(usize, usize, usize)) {
         match self {
-            Automaton::Chars(a) => a.for_each_match(text, f),
+            Automaton::Chars(a) => a.for_each_match(text, |c| filter.add(c), f),
             Automaton::Bytes(ac) => {
+                text.chars().for_each(|c| filter.add(c as u32));
                 for m in ac.find_overlapping_iter(text) {
                     f(m.pattern().as_usize(), m.start(), m.end());
                 }
             }
         }
     }
+}
+
+/// A pattern of a gate literal, with what most of its occurrences need to be ruled out.
+#[derive(Clone, Copy)]
+struct Gated {
+    pattern: u32,
+    /// The keys of the pattern's first (rarest) further literal set, a range of
+    /// `Matcher::also_keys`, empty when it has none. Most gate occurrences on ordinary traffic
+    /// end at this set, and reaching it through the pattern's [`Reach`] and set list took two
+    /// more dependent loads, each a cache miss: a third of the matcher's time on real SMS went
+    /// to waiting on that chain.
+    first: (u32, u32),
 }
 
 /// Marks a gate literal's entry in `Matcher::entries`.
@@ -262,13 +285,14 @@ pub(crate) struct Matcher {
     /// Every phrase and variant, normalized and deduplicated, then every gate literal, then
     /// every marker word.
     automaton: Automaton,
-    /// What each automaton pattern stands for: a range of `owners` (rules of a phrase, or
-    /// patterns of a gate literal), with [`GATE`] set in the start for a gate literal, or
-    /// [`MARK`] and a marker set's index for a marker word. Flat
-    /// arrays: an occurrence reads two neighbouring words rather than an enum and a list of
-    /// its own, which ordinary traffic would find cold in the caches.
+    /// What each automaton pattern stands for: a range of `owners` (the rules of a phrase), or
+    /// with [`GATE`] set in the start a range of `gated` (the patterns of a gate literal), or
+    /// [`MARK`] and a marker set's index for a marker word. Flat arrays: an occurrence reads
+    /// two neighbouring words rather than an enum and a list of its own, which ordinary traffic
+    /// would find cold in the caches.
     entries: Vec<(u32, u32)>,
     owners: Vec<u32>,
+    gated: Vec<Gated>,
     patterns: Vec<Pattern>,
     reaches: Vec<Reach>,
     /// Every pattern's further literal sets, for the character filter: ranges of `also_keys`.
@@ -277,6 +301,23 @@ pub(crate) struct Matcher {
     also_keys: Vec<u64>,
     /// Patterns with no usable gate: they run over every text.
     ungated: Vec<usize>,
+}
+
+/// The automaton's walk over a text as normalization writes it, building the character filter
+/// and collecting the matches on the way.
+struct Walker<'a> {
+    walk: chars::Walk<'a>,
+    filter: CharFilter,
+    found: &'a mut Vec<(u32, u32, u32)>,
+}
+
+impl crate::normalize::Observer for Walker<'_> {
+    #[inline(always)]
+    fn char(&mut self, c: u32, end: usize) {
+        self.filter.add(c);
+        let found = &mut *self.found;
+        self.walk.feed(c, end, &mut |p, s, e| found.push((p as u32, s as u32, e as u32)));
+    }
 }
 
 /// Per-thread search state: regex caches for one matcher and the reused windows list.
@@ -288,6 +329,9 @@ struct ThreadState {
     /// faster than a (pattern, start, end) tuple, and the end's order among windows with one
     /// start does not matter to the merge. Offsets fit in 32 bits, as in the normalization map.
     windows: Vec<(u64, u32)>,
+    /// The automaton's matches in the current message, as (string, start, end): gate
+    /// occurrences are checked against the character filter once the walk has built it.
+    found: Vec<(u32, u32, u32)>,
 }
 
 thread_local! {
@@ -429,18 +473,25 @@ impl Matcher {
         // ("逾期" inside "逾期不还就上门"), and each must see its own match.
         let automaton = Automaton::new(&texts);
 
-        let mut owners = Vec::with_capacity(entries.len() + 4096);
+        let mut owners = Vec::with_capacity(n_phrases + 1024);
+        let mut gated = Vec::with_capacity(n_gates + 1024);
         let entries = entries
             .iter()
-            .map(|e| {
-                let (list, flag) = match *e {
-                    Entry::Phrase(o) => (&phrase_owners[o], 0),
-                    Entry::Gate(g) => (&gate_owners[g], GATE),
-                    Entry::Marker(i) => return (MARK | i as u32, 0),
-                };
-                let start = owners.len() as u32;
-                owners.extend(list.iter().map(|&x| x as u32));
-                (start | flag, owners.len() as u32)
+            .map(|e| match *e {
+                Entry::Phrase(o) => {
+                    let start = owners.len() as u32;
+                    owners.extend(phrase_owners[o].iter().map(|&x| x as u32));
+                    (start, owners.len() as u32)
+                }
+                Entry::Gate(g) => {
+                    let start = gated.len() as u32;
+                    gated.extend(gate_owners[g].iter().map(|&k| {
+                        let (a, b) = reaches[k].sets;
+                        Gated { pattern: k as u32, first: if a == b { (0, 0) } else { also_sets[a as usize] } }
+                    }));
+                    (start | GATE, gated.len() as u32)
+                }
+                Entry::Marker(i) => (MARK | i as u32, 0),
             })
             .collect();
         Matcher {
@@ -448,6 +499,7 @@ impl Matcher {
             automaton,
             entries,
             owners,
+            gated,
             patterns,
             reaches,
             also_sets,
@@ -456,15 +508,13 @@ impl Matcher {
         }
     }
 
-    /// Whether every further literal set of pattern `k` may occur in `text`, whose character
-    /// filter is built on first use.
+    /// Whether every further literal set of pattern `k` may occur in the text of `filter`.
     #[inline]
-    fn may_match(&self, k: usize, filter: &mut Option<CharFilter>, text: &str) -> bool {
+    fn may_match(&self, k: usize, filter: &CharFilter) -> bool {
         let (a, b) = self.reaches[k].sets;
         if a == b {
             return true;
         }
-        let filter = filter.get_or_insert_with(|| CharFilter::of(text));
         self.also_sets[a as usize..b as usize]
             .iter()
             .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
@@ -484,49 +534,92 @@ impl Matcher {
     /// match of the same rule inside the next turn (the search went on after its end) nor covers
     /// one that lies inside it.
     pub fn find_within_turns(&self, text: &str, breaks: &[usize], out: &mut Vec<Hit>) -> u32 {
-        out.clear();
-        let mut marks = 0u32;
-        let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
         STATE.with(|state| {
             let mut state = state.borrow_mut();
-            let ThreadState { matcher, caches, windows } = &mut *state;
-            windows.clear();
-            // Built on the first gate occurrence of a pattern with further literal sets: most
-            // windows a gate opens lack a literal of one of them anywhere in the message, and
-            // the filter rules those out before a window is pushed, merged and searched.
-            let mut filter: Option<CharFilter> = None;
+            let state = &mut *state;
+            let mut filter = CharFilter::empty();
+            let found = &mut state.found;
+            found.clear();
             // One overlapping walk finds every phrase and gate occurrence. (A plain search first,
             // to prove that nothing matches, paid off only when most messages held nothing; on
             // real traffic most hold some gate literal, and the second walk cost as much again.)
-            self.automaton.for_each_match(text, |p, m_start, m_end| {
-                let (start, end) = self.entries[p];
-                if start & MARK != 0 {
-                    marks |= 1 << (start & !MARK);
-                    return;
-                }
-                let owners = &self.owners[(start & !GATE) as usize..end as usize];
-                if start & GATE == 0 {
-                    if !spans(m_start, m_end) {
-                        for &rule in owners {
-                            out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
-                        }
-                    }
-                    return;
-                }
-                for &k in owners {
-                    let k = k as usize;
-                    if !self.may_match(k, &mut filter, text) {
-                        continue;
-                    }
-                    let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
-                        continue;
-                    };
-                    windows.push(((k as u64) << 32 | s as u64, e as u32));
-                }
-            });
-            if windows.is_empty() && self.ungated.is_empty() {
-                return;
+            self.automaton.for_each_match(text, &mut filter, |p, s, e| found.push((p as u32, s as u32, e as u32)));
+            self.resolve(text, breaks, &filter, state, out)
+        })
+    }
+
+    /// Normalizes `input` into `text` (as [`crate::normalize_text_into`] does) and appends
+    /// every hit in it to `out`, like [`Matcher::find`]. The automaton walks each character as
+    /// normalization writes it: a separate walk decoded the whole text again, a tenth of the
+    /// instructions on real SMS.
+    pub fn find_folding(&self, input: &str, text: &mut String, out: &mut Vec<Hit>) -> u32 {
+        let Automaton::Chars(a) = &self.automaton else {
+            crate::normalize::normalize_text_into(input, text);
+            return self.find(text, out);
+        };
+        STATE.with(|state| {
+            let mut state = state.borrow_mut();
+            let state = &mut *state;
+            state.found.clear();
+            let mut walker = Walker { walk: a.walk(), filter: CharFilter::empty(), found: &mut state.found };
+            crate::normalize::normalize_text_observed(input, text, &mut walker);
+            let filter = walker.filter;
+            self.resolve(text, &[], &filter, state, out)
+        })
+    }
+
+    /// Turns the automaton's matches in `text` (`state.found`, whose characters `filter` holds)
+    /// into hits: phrases as they are, gate occurrences by running their patterns over the
+    /// windows they open. Returns the marker bits.
+    fn resolve(
+        &self,
+        text: &str,
+        breaks: &[usize],
+        filter: &CharFilter,
+        state: &mut ThreadState,
+        out: &mut Vec<Hit>,
+    ) -> u32 {
+        out.clear();
+        let mut marks = 0u32;
+        let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
+        let ThreadState { matcher, caches, windows, found } = state;
+        windows.clear();
+        // Most windows a gate opens lack a literal of one of its pattern's further sets anywhere
+        // in the message, and the filter rules those out before a window is pushed, merged and
+        // searched. The walk built it from the characters it decoded anyway (decoding the text a
+        // second time for it was a fifth of the instructions on real SMS), so gate occurrences
+        // wait for the walk's end.
+        for &(p, m_start, m_end) in found.iter() {
+            let (m_start, m_end) = (m_start as usize, m_end as usize);
+            let (start, end) = self.entries[p as usize];
+            if start & MARK != 0 {
+                marks |= 1 << (start & !MARK);
+                continue;
             }
+            if start & GATE == 0 {
+                if !spans(m_start, m_end) {
+                    for &rule in &self.owners[start as usize..end as usize] {
+                        out.push(Hit { rule: rule as usize, start: m_start, end: m_end });
+                    }
+                }
+                continue;
+            }
+            for g in &self.gated[(start & !GATE) as usize..end as usize] {
+                let (a, b) = g.first;
+                if a != b && !self.also_keys[a as usize..b as usize].iter().any(|&key| filter.may_hold(key)) {
+                    continue;
+                }
+                let k = g.pattern as usize;
+                if !self.may_match(k, filter) {
+                    continue;
+                }
+                let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
+                    continue;
+                };
+                windows.push(((k as u64) << 32 | s as u64, e as u32));
+            }
+        }
+        if !windows.is_empty() || !self.ungated.is_empty() {
             if *matcher != self.id {
                 *matcher = self.id;
                 caches.clear();
@@ -576,7 +669,7 @@ impl Matcher {
                     from = to;
                 }
             }
-        });
+        }
         out.sort_unstable_by(Hit::order);
         // Within one rule, a match inside another of its matches adds nothing. Compacted in
         // place so the caller's buffer is reused rather than replaced on every message.
@@ -746,6 +839,29 @@ mod tests {
             }
             want.sort_unstable_by(Hit::order);
             assert_eq!(got, want, "{t}");
+        }
+    }
+
+    #[test]
+    fn walking_while_folding_finds_what_walking_the_folded_text_finds() {
+        let rules = crate::lexicon::Lexicon::embedded().rules;
+        let debt = vec!["欠".to_string(), "还款".to_string()];
+        let m = Matcher::with_markers(&rules, &[&debt]);
+        let mut text = String::new();
+        let (mut folding, mut walked) = (Vec::new(), Vec::new());
+        for input in [
+            "你再不還錢,明天就上*门找你,通 讯 录全部打一遍",
+            "您的借款已逾期3天,请于今日18:00前还款1,280.00元",
+            "ＴＸＬ 爆你通讯录 Ａ 甚麼時候還",
+            "身份证110101199003071234,你儿子在学校",
+            "今天天气不错😀",
+            "",
+        ] {
+            let marks = m.find_folding(input, &mut text, &mut folding);
+            let folded = crate::normalize(input).text;
+            assert_eq!(text, folded);
+            assert_eq!(marks, m.find(&folded, &mut walked), "{input}");
+            assert_eq!(folding, walked, "{input}");
         }
     }
 

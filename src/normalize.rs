@@ -130,6 +130,22 @@ pub fn normalize_text_into(input: &str, text: &mut String) {
     fold(input, text);
 }
 
+/// Sees every character of a folded text as it is written (see [`normalize_text_observed`]).
+pub(crate) trait Observer {
+    /// The next character, `c` (a code point), ends at byte `end` of the folded text.
+    fn char(&mut self, c: u32, end: usize);
+}
+
+/// Normalizes `input` into `text` like [`normalize_text_into`], and shows `each` every character
+/// of the folded text in order as it is written: the matcher's automaton walks the folded text
+/// this way, in the same pass, rather than decoding it again afterwards. (An observer rather
+/// than a closure: its method is inlined into the fold, where a closure was called per character.)
+pub(crate) fn normalize_text_observed(input: &str, text: &mut String, each: &mut impl Observer) {
+    text.clear();
+    text.reserve(input.len());
+    fold(input, &mut Observed { text, each });
+}
+
 /// Where folded characters go: the full [`Normalized`] or just its text. One folding routine
 /// serves both, so the two can never disagree about the text.
 trait Sink {
@@ -138,6 +154,43 @@ trait Sink {
     /// Appends `input[from..to]`, every character of which folds to itself.
     fn push_run(&mut self, input: &str, from: usize, to: usize);
     fn clause_break(&mut self);
+    /// The character `cp`, which ends at input byte `end`, folds to itself and joins the pending
+    /// run of such characters, which starts at input byte `run` (appended later, by `push_run`).
+    #[inline(always)]
+    fn kept(&mut self, _cp: u32, _run: usize, _end: usize) {}
+}
+
+/// The folded text, with every character reported to `each` as it is written (see
+/// [`normalize_text_observed`]).
+struct Observed<'a, O> {
+    text: &'a mut String,
+    each: &'a mut O,
+}
+
+impl<O: Observer> Sink for Observed<'_, O> {
+    #[inline]
+    fn text(&self) -> &str {
+        self.text
+    }
+    #[inline]
+    fn push(&mut self, c: char, _: usize, _: usize) {
+        self.text.push(c);
+        self.each.char(c as u32, self.text.len());
+    }
+    #[inline]
+    fn push_run(&mut self, input: &str, from: usize, to: usize) {
+        // Its characters were reported one by one, by `kept`.
+        if from != to {
+            self.text.push_str(&input[from..to]);
+        }
+    }
+    #[inline]
+    fn clause_break(&mut self) {}
+    #[inline(always)]
+    fn kept(&mut self, cp: u32, run: usize, end: usize) {
+        // The run's characters before this one will be written right after the text so far.
+        self.each.char(cp, self.text.len() + (end - run));
+    }
 }
 
 impl Sink for Normalized {
@@ -203,11 +256,15 @@ fn fold<S: Sink>(input: &str, out: &mut S) {
         // One slice pattern checks the length once for all three bytes of a character, and one
         // bitmap lookup replaces the range, 甚 and table checks (a fifth of the fold's work).
         let same = match bytes[i..] {
-            [b, ..] if b.is_ascii_lowercase() || b.is_ascii_digit() => 1,
+            [b, ..] if b.is_ascii_lowercase() || b.is_ascii_digit() => {
+                out.kept(u32::from(b), run, i + 1);
+                1
+            }
             // A three-byte sequence (the input is valid UTF-8): U+3000..=U+9FFF.
             [b @ 0xE3..=0xE9, b1, b2, ..] => {
                 let cp = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
                 if table.unchanged(cp) {
+                    out.kept(cp, run, i + 3);
                     3
                 } else {
                     0
@@ -468,6 +525,33 @@ mod tests {
         ] {
             normalize_text_into(input, &mut text);
             assert_eq!(text, normalize(input).text, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_observed_pass_folds_alike_and_shows_every_character_where_it_ends() {
+        struct Seen(Vec<(u32, usize)>);
+        impl Observer for Seen {
+            fn char(&mut self, c: u32, end: usize) {
+                self.0.push((c, end));
+            }
+        }
+        let mut text = String::new();
+        for input in [
+            "聯繫ＴＸＬ 通 讯 录,上*门",
+            "1,280.00元 18:00前。還款",
+            "ÀÉ İstanbul ß",
+            "甚麼甚",
+            "逾‍期😡！\r\n明天𠮶",
+            "",
+            "㐀鿿ꀀ",
+            "abc明天上门",
+        ] {
+            let mut seen = Seen(Vec::new());
+            normalize_text_observed(input, &mut text, &mut seen);
+            assert_eq!(text, normalize(input).text, "{input:?}");
+            let want: Vec<(u32, usize)> = text.char_indices().map(|(i, c)| (c as u32, i + c.len_utf8())).collect();
+            assert_eq!(seen.0, want, "{input:?}");
         }
     }
 

@@ -221,45 +221,80 @@ impl CharAutomaton {
         self.astral.binary_search_by_key(&cp, |&(c, _)| c).map_or(0, |i| self.astral[i].1)
     }
 
-    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, by end.
+    /// Calls `f(string, start, end)` for every occurrence of every string in `text`, by end, and
+    /// `each_char(c)` with every character of `text` (as a code point) on the way: the walk decodes
+    /// them anyway, and a caller that needs a digest of the characters (the matcher's character
+    /// filter) would otherwise decode the text a second time.
     #[inline]
-    pub(crate) fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+    pub(crate) fn for_each_match(
+        &self,
+        text: &str,
+        mut each_char: impl FnMut(u32),
+        mut f: impl FnMut(usize, usize, usize),
+    ) {
+        let mut walk = self.walk();
         let mut rest = text.as_bytes();
-        let mut s = 0u32;
         let mut end = 0;
         loop {
             // Slice patterns check the length once per character; the text is UTF-8.
-            let (sym, len) = match *rest {
-                [b, ..] if b < 0x80 => (self.bmp[usize::from(b)], 1),
+            let (cp, len) = match *rest {
+                [b, ..] if b < 0x80 => (u32::from(b), 1),
                 [b0 @ 0xE0..=0xEF, b1, b2, ..] => {
-                    let cp = usize::from(b0 & 0x0F) << 12 | usize::from(b1 & 0x3F) << 6 | usize::from(b2 & 0x3F);
-                    (self.bmp[cp], 3)
+                    (u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F), 3)
                 }
-                [b0, b1, ..] if b0 < 0xE0 => (self.bmp[usize::from(b0 & 0x1F) << 6 | usize::from(b1 & 0x3F)], 2),
+                [b0, b1, ..] if b0 < 0xE0 => (u32::from(b0 & 0x1F) << 6 | u32::from(b1 & 0x3F), 2),
                 [b0, b1, b2, b3, ..] => {
                     let cp = u32::from(b0 & 0x07) << 18
                         | u32::from(b1 & 0x3F) << 12
                         | u32::from(b2 & 0x3F) << 6
                         | u32::from(b3 & 0x3F);
-                    (self.astral(cp), 4)
+                    (cp, 4)
                 }
                 _ => break,
             };
             rest = &rest[len..];
             end += len;
-            if sym == 0 {
-                s = 0;
-                continue;
+            each_char(cp);
+            walk.feed(cp, end, &mut f);
+        }
+    }
+
+    /// A walk over text that someone else decodes, one character at a time (see [`Walk`]).
+    pub(crate) fn walk(&self) -> Walk<'_> {
+        Walk { a: self, s: 0 }
+    }
+}
+
+/// A walk of the automaton fed one character at a time, for a caller that decodes (or makes)
+/// the text itself: the matcher feeds the characters of a message as normalization writes
+/// them, rather than decoding the normalized text again.
+pub(crate) struct Walk<'a> {
+    a: &'a CharAutomaton,
+    s: u32,
+}
+
+impl Walk<'_> {
+    /// Feeds the character with code point `cp`, which ends at byte `end` of the text, and calls
+    /// `f(string, start, end)` for every string that ends with it.
+    #[inline(always)]
+    pub(crate) fn feed(&mut self, cp: u32, end: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        let a = self.a;
+        let sym = match u16::try_from(cp) {
+            Ok(c) => a.bmp[usize::from(c)],
+            Err(_) => a.astral(cp),
+        };
+        if sym == 0 {
+            self.s = 0;
+            return;
+        }
+        self.s = a.step(self.s, sym);
+        let mut k = a.w[self.s as usize + 2];
+        while k != 0 {
+            let Output { outs: (from, to), shorter } = a.outputs[k as usize];
+            for &p in &a.outs[from as usize..to as usize] {
+                f(p as usize, end - a.lens[p as usize] as usize, end);
             }
-            s = self.step(s, sym);
-            let mut k = self.w[s as usize + 2];
-            while k != 0 {
-                let Output { outs: (a, b), shorter } = self.outputs[k as usize];
-                for &p in &self.outs[a as usize..b as usize] {
-                    f(p as usize, end - self.lens[p as usize] as usize, end);
-                }
-                k = shorter;
-            }
+            k = shorter;
         }
     }
 }
@@ -271,7 +306,7 @@ mod tests {
 
     fn all(a: &CharAutomaton, text: &str) -> Vec<(usize, usize, usize)> {
         let mut v = Vec::new();
-        a.for_each_match(text, |p, s, e| v.push((p, s, e)));
+        a.for_each_match(text, |_| {}, |p, s, e| v.push((p, s, e)));
         v.sort_unstable();
         v
     }
