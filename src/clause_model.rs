@@ -14,7 +14,7 @@
 //! `corpus/train.jsonl` (`cuishou lexicon train-model`), and a test checks the embedded file is
 //! what training gives.
 //!
-//! [`normalize`]: crate::normalize
+//! [`normalize`]: crate::normalize()
 
 use crate::error::{Diagnostic, Error};
 use crate::eval::Labeled;

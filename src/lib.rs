@@ -2,7 +2,7 @@
 //! pressure, a threat or an illegal disclosure of the debt — or not collection at all — citing the
 //! exact phrases that decided it, with the rule and regulation clause behind each.
 //!
-//! Text flows one way: [`normalize`] (keeping a map back to the input) → match lexicon phrases
+//! Text flows one way: [`normalize()`] (keeping a map back to the input) → match lexicon phrases
 //! and patterns → read context (negation, speaker, quotation, addressee) → score → [`Report`].
 //!
 //! ```

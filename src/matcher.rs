@@ -508,14 +508,16 @@ impl Matcher {
         }
     }
 
-    /// Whether every further literal set of pattern `k` may occur in the text of `filter`.
+    /// Whether every further literal set of pattern `k` after its first may occur in the text of
+    /// `filter`: the first is checked from the pattern's [`Gated`] record, which the caller has
+    /// in hand.
     #[inline]
-    fn may_match(&self, k: usize, filter: &CharFilter) -> bool {
+    fn rest_may_match(&self, k: usize, filter: &CharFilter) -> bool {
         let (a, b) = self.reaches[k].sets;
-        if a == b {
+        if b <= a + 1 {
             return true;
         }
-        self.also_sets[a as usize..b as usize]
+        self.also_sets[a as usize + 1..b as usize]
             .iter()
             .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
     }
@@ -610,7 +612,7 @@ impl Matcher {
                     continue;
                 }
                 let k = g.pattern as usize;
-                if !self.may_match(k, filter) {
+                if !self.rest_may_match(k, filter) {
                     continue;
                 }
                 let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
