@@ -14,6 +14,12 @@
 //! character boundaries: the matches found here are exactly the byte automaton's, every
 //! occurrence of every string (the overlapping search of standard semantics).
 
+/// The bit of the pair `(a, b)` in a pair filter of `1 << bits` bits.
+#[inline(always)]
+fn pair_bit(a: Sym, b: Sym, bits: u32) -> usize {
+    ((u32::from(a) << 16 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize
+}
+
 /// A state that ends strings: which (`outs[outs.0..outs.1]`), and the next shorter state along
 /// its suffix links that ends any (its entry in `outputs`, 0 for none).
 #[derive(Clone, Copy, Default)]
@@ -29,15 +35,31 @@ type Sym = u16;
 /// Transition lists up to this long are scanned; longer ones are binary searched.
 const LINEAR: usize = 12;
 
+/// Set in a walk's state (see [`Walk`]) entered from the root, one symbol deep.
+const FIRST: u32 = 1 << 31;
+/// Set beside [`FIRST`] when that state ends a string.
+const ENDS: u32 = 1 << 30;
+/// A state's record offset, below the flags.
+const STATE: u32 = ENDS - 1;
+
 pub(crate) struct CharAutomaton {
     /// The symbol of every character of the Basic Multilingual Plane (one load per character,
     /// where a two-level table took two dependent ones), and of the few others, sorted.
     bmp: Box<[Sym; 0x1_0000]>,
     astral: Vec<(u32, Sym)>,
-    /// The root's transition on each symbol (0, the root itself, for none). Both tables have a
+    /// The root's transition on each symbol (0, the root itself, for none), flagged with
+    /// [`FIRST`], and [`ENDS`] when the state ends a string (see [`Walk`]). Both tables have a
     /// slot for every value their index can take, so looking up needs no bounds check; the
     /// root's slots past the last symbol are never touched.
-    root: Box<[u32; 0x1_0000]>,
+    enter: Box<[u32; 0x1_0000]>,
+    /// A Bloom filter (one hash) of the symbol pairs `(a, b)` where the state one symbol deep
+    /// after `a` has a transition on `b`. On ordinary text most characters start some string
+    /// and the next seldom continues it: the filter answers that from a few kilobytes, where
+    /// reading the state's record was a cache miss per character (a quarter of the walk's time
+    /// on real SMS).
+    pairs: Vec<u64>,
+    /// `pairs` has `1 << pair_bits` bits.
+    pair_bits: u32,
     /// The states, breadth first, each a record `[len, fail, out, sym × len, next × len]` of
     /// words at its id: transitions sorted by symbol, the longest proper suffix that is a state,
     /// and the nearest state along suffix links (itself included) that ends a string, as its
@@ -153,11 +175,7 @@ impl CharAutomaton {
             w.extend(kids.iter().map(|&(s, _)| u32::from(s)));
             w.extend(kids.iter().map(|&(_, c)| offset[new_id[c as usize] as usize]));
         }
-        let mut root: Box<[u32; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
         let root_len = w[0] as usize;
-        for i in 0..root_len {
-            root[w[3 + i] as usize] = w[3 + root_len + i];
-        }
 
         // The strings each state ends, grouped by state, in `outs`; `outputs[k]` is the range of
         // the k-th state that ends any, and the next shorter such state along suffix links.
@@ -177,7 +195,25 @@ impl CharAutomaton {
             outputs.push(Output { outs: (from as u32, k as u32), shorter: 0 });
         }
 
-        let mut a = CharAutomaton { bmp, astral, root, w, outputs, outs, lens };
+        // About eight bits per pair: one in nine absent pairs passes.
+        let n_pairs: usize = (0..root_len).map(|i| w[w[3 + root_len + i] as usize] as usize).sum();
+        let pair_bits = (n_pairs * 8).next_power_of_two().max(1 << 12).trailing_zeros();
+        let mut pairs = vec![0u64; (1usize << pair_bits) / 64];
+        let mut enter: Box<[u32; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
+        for i in 0..root_len {
+            let (a, v) = (w[3 + i], w[3 + root_len + i]);
+            if v > STATE {
+                return None;
+            }
+            let len = w[v as usize] as usize;
+            for &b in &w[v as usize + 3..v as usize + 3 + len] {
+                let bit = pair_bit(a as Sym, b as Sym, pair_bits);
+                pairs[bit / 64] |= 1 << (bit % 64);
+            }
+            enter[a as usize] = v | FIRST;
+        }
+
+        let mut a = CharAutomaton { bmp, astral, enter, pairs, pair_bits, w, outputs, outs, lens };
         // Suffix links, breadth first (records are in that order): a state's is found from its
         // parent's, which is shallower.
         for &u in &offset {
@@ -194,12 +230,33 @@ impl CharAutomaton {
                 }
             }
         }
+        // A state one symbol deep has no shorter suffix than the root, which ends nothing: it
+        // ends a string only of its own.
+        for e in a.enter.iter_mut().filter(|e| **e != 0) {
+            if a.w[(*e & STATE) as usize + 2] != 0 {
+                *e |= ENDS;
+            }
+        }
         Some(a)
     }
 
-    /// The state after `sym` from state `s`, following suffix links down to the root.
+    /// Whether the state one symbol deep after `a` may have a transition on `b` (no when the
+    /// pair filter says so).
     #[inline(always)]
-    fn step(&self, mut s: u32, sym: Sym) -> u32 {
+    fn pair_may(&self, a: Sym, b: Sym) -> bool {
+        let bit = pair_bit(a, b, self.pair_bits);
+        self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The state after `sym` from state `s`, following suffix links down to the root.
+    fn step(&self, s: u32, sym: Sym) -> u32 {
+        self.walk_step(s, sym) & STATE
+    }
+
+    /// [`CharAutomaton::step`] for a walk: a state reached through the root comes flagged
+    /// (see [`Walk`]).
+    #[inline(always)]
+    fn walk_step(&self, mut s: u32, sym: Sym) -> u32 {
         let sym32 = u32::from(sym);
         while s != 0 {
             let at = s as usize;
@@ -212,7 +269,7 @@ impl CharAutomaton {
             }
             s = self.w[at + 1];
         }
-        self.root[usize::from(sym)]
+        self.enter[usize::from(sym)]
     }
 
     /// The symbol of a character outside ASCII and the BMP.
@@ -261,7 +318,7 @@ impl CharAutomaton {
 
     /// A walk over text that someone else decodes, one character at a time (see [`Walk`]).
     pub(crate) fn walk(&self) -> Walk<'_> {
-        Walk { a: self, s: 0 }
+        Walk { a: self, s: 0, last: 0 }
     }
 }
 
@@ -270,7 +327,11 @@ impl CharAutomaton {
 /// them, rather than decoding the normalized text again.
 pub(crate) struct Walk<'a> {
     a: &'a CharAutomaton,
+    /// The state's record offset, flagged with [`FIRST`] (and [`ENDS`]) for a state one symbol
+    /// deep, whose record the walk reads only when the pair filter lets the next symbol through.
     s: u32,
+    /// The last symbol fed.
+    last: Sym,
 }
 
 impl Walk<'_> {
@@ -287,8 +348,23 @@ impl Walk<'_> {
             self.s = 0;
             return;
         }
-        self.s = a.step(self.s, sym);
-        let mut k = a.w[self.s as usize + 2];
+        let s = self.s;
+        let last = std::mem::replace(&mut self.last, sym);
+        // A state one symbol deep falls back to the root (its suffix link) on a symbol it has no
+        // transition on: the pair filter usually says so without its record.
+        let next = if s & FIRST != 0 && !a.pair_may(last, sym) {
+            a.enter[usize::from(sym)]
+        } else {
+            a.walk_step(s & STATE, sym)
+        };
+        self.s = next;
+        let mut k = if next & FIRST == 0 {
+            a.w[next as usize + 2]
+        } else if next & ENDS != 0 {
+            a.w[(next & STATE) as usize + 2]
+        } else {
+            0
+        };
         while k != 0 {
             let Output { outs: (from, to), shorter } = a.outputs[k as usize];
             for &p in &a.outs[from as usize..to as usize] {
