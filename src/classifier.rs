@@ -233,7 +233,7 @@ impl Classifier {
 
     /// Classifies one message.
     pub fn classify(&self, input: &str) -> Report {
-        let (evidence, turns, model_may_read) = self.evidence(input);
+        let (evidence, turns, model_may_read) = self.evidence(input, false);
         self.report(input, &evidence, &turns, model_may_read)
     }
 
@@ -247,7 +247,7 @@ impl Classifier {
     /// ```
     pub fn matched_rules(&self, input: &str) -> Vec<&str> {
         let mut ids: Vec<&str> =
-            self.evidence(input).0.iter().map(|e| self.lexicon.rules[e.rule].id.as_str()).collect();
+            self.evidence(input, true).0.iter().map(|e| self.lexicon.rules[e.rule].id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -255,8 +255,10 @@ impl Classifier {
 
     /// The hits that survive the context checks, the message's speaker turns, and, when there is
     /// a clause model, whether it may read a message the rules find nothing in (see
-    /// [`Classifier::report`]).
-    fn evidence(&self, input: &str) -> (Vec<Evidence>, Vec<Turn>, bool) {
+    /// [`Classifier::report`]). Without `all_cues`, a message whose hits are all cues and that
+    /// the model may not read gets no evidence at all: its verdict is `none` whatever the cues
+    /// say, and most ordinary traffic that hits anything hits only cues (验证码, 退订).
+    fn evidence(&self, input: &str, all_cues: bool) -> (Vec<Evidence>, Vec<Turn>, bool) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let Scratch { text, norm, norm_of, hits, marks, .. } = &mut *s;
@@ -265,7 +267,9 @@ impl Classifier {
             // fold the same way, so the hits' offsets hold in `norm.text` too.
             let markers = self.matcher.find_folding(input, text, hits);
             let model_may_read = self.model.is_some() && worth_reading(markers);
-            if hits.is_empty() {
+            let rules = &self.lexicon.rules;
+            let only_cues = || hits.iter().all(|h| matches!(rules[h.rule].kind, RuleKind::Cue(_)));
+            if hits.is_empty() || !all_cues && !model_may_read && only_cues() {
                 // `norm` still holds an earlier message, which may have had this one's address
                 // and length (a reused buffer): the clause model must normalize this one afresh.
                 *norm_of = (0, 0);
@@ -274,7 +278,6 @@ impl Classifier {
             normalize_into(input, norm);
             *norm_of = (input.as_ptr() as usize, input.len());
             debug_assert_eq!(text, &norm.text);
-            let rules = &self.lexicon.rules;
             let turns = self.context.turns(input);
             // Separators are dropped before matching, so a pattern can run from the end of one
             // turn into the next speaker's label ("你们会⏎催收: 派人上门催收"): nobody said
