@@ -11,7 +11,7 @@ use crate::lexicon::Rule;
 use aho_corasick::{AhoCorasick, MatchKind};
 use chars::CharAutomaton;
 use regex_automata::meta::{Cache, Regex};
-use regex_automata::Input;
+use regex_automata::{Anchored, Input};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -635,6 +635,7 @@ impl Matcher {
             while i < windows.len() {
                 let (key, e) = windows[i];
                 let (k, s, mut e) = ((key >> 32) as usize, (key as u32) as usize, e as usize);
+                let first = i;
                 i += 1;
                 while i < windows.len() && windows[i].0 >> 32 == k as u64 && (windows[i].0 as u32) as usize <= e {
                     e = e.max(windows[i].1 as usize);
@@ -649,6 +650,31 @@ impl Matcher {
                 }
                 let Some(re) = pattern.regex() else { continue };
                 let cache = caches[k].get_or_insert_with(|| re.create_cache());
+                // (An ASCII pattern's window starts where the run of ASCII does, not at its gate.)
+                if self.reaches[k].side == Side::Prefix && !self.reaches[k].ascii {
+                    // Every match starts at a gate occurrence, and each opened one of the merged
+                    // windows at its start: an anchored search from each start, in order, finds
+                    // the matches the window's unanchored search finds. It reads only as far as
+                    // the pattern can still match and needs no reverse search for the start,
+                    // where the unanchored search read the whole window, every byte a cold
+                    // transition of the pattern's own DFA.
+                    let mut next = s;
+                    for &(key, _) in &windows[first..i] {
+                        let from = (key as u32) as usize;
+                        if from < next {
+                            continue;
+                        }
+                        next = from + 1;
+                        // The part of the merged window in the turn `from` lies in, as below.
+                        let to = breaks.iter().copied().find(|&b| from < b && b < e).unwrap_or(e);
+                        let input = Input::new(text).range(from..to).anchored(Anchored::Yes);
+                        if let Some(m) = re.search_with(cache, &input).filter(|m| !m.is_empty()) {
+                            out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
+                            next = m.end();
+                        }
+                    }
+                    continue;
+                }
                 // The window's part in each turn is searched on its own; `^` and `$` still
                 // mean the ends of the text (the regex sees the whole haystack).
                 let inner = breaks.iter().copied().filter(|&b| s < b && b < e);
