@@ -870,6 +870,43 @@ mod tests {
         }
     }
 
+    /// Prefix-gated patterns run anchored from each gate occurrence rather than over their merged
+    /// windows: on every corpus message, each embedded pattern gated that way must still find
+    /// exactly what a whole-text search of the normalized message finds.
+    #[test]
+    fn prefix_gated_patterns_find_on_the_corpus_what_a_whole_text_search_finds() {
+        let lexicon = crate::lexicon::Lexicon::embedded();
+        let patterns: Vec<&str> = lexicon
+            .rules
+            .iter()
+            .flat_map(|r| r.plans.iter().zip(&r.patterns))
+            .filter(|(p, _)| p.gate.is_some() && p.side == Side::Prefix && !p.ascii)
+            .map(|(_, source)| source.as_str())
+            .collect();
+        assert!(patterns.len() > 100, "only {} prefix-gated patterns", patterns.len());
+        let rules: Vec<Rule> = patterns.iter().enumerate().map(|(i, p)| rule(i, &[], &[p])).collect();
+        let m = Matcher::new(&rules);
+        let whole: Vec<regex::Regex> = patterns.iter().map(|p| regex::Regex::new(p).unwrap()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = std::fs::read_to_string(root.join("corpus/dev.jsonl")).unwrap()
+            + &std::fs::read_to_string(root.join("corpus/train.jsonl")).unwrap();
+        let mut checked = 0;
+        for line in corpus.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = crate::normalize(v["text"].as_str().unwrap()).text;
+            let mut got = Vec::new();
+            m.find(&text, &mut got);
+            let mut want = Vec::new();
+            for (i, re) in whole.iter().enumerate() {
+                want.extend(re.find_iter(&text).map(|x| Hit { rule: i, start: x.start(), end: x.end() }));
+            }
+            want.sort_unstable_by(Hit::order);
+            checked += want.len();
+            assert_eq!(got, want, "{text}");
+        }
+        assert!(checked > 500, "only {checked} matches to compare");
+    }
+
     #[test]
     fn walking_while_folding_finds_what_walking_the_folded_text_finds() {
         let rules = crate::lexicon::Lexicon::embedded().rules;
