@@ -55,8 +55,8 @@ pub(crate) struct CharAutomaton {
     /// A Bloom filter (one hash) of the symbol pairs `(a, b)` where the state one symbol deep
     /// after `a` has a transition on `b`. On ordinary text most characters start some string
     /// and the next seldom continues it: the filter answers that from a few kilobytes, where
-    /// reading the state's record was a cache miss per character (a quarter of the walk's time
-    /// on real SMS).
+    /// reading the state's record was a cache miss per character (the walk's hottest load on
+    /// real SMS).
     pairs: Vec<u64>,
     /// `pairs` has `1 << pair_bits` bits.
     pair_bits: u32,
@@ -200,11 +200,12 @@ impl CharAutomaton {
         let pair_bits = (n_pairs * 8).next_power_of_two().max(1 << 12).trailing_zeros();
         let mut pairs = vec![0u64; (1usize << pair_bits) / 64];
         let mut enter: Box<[u32; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
+        // Every state's offset must leave the flag bits free.
+        if w.len() > STATE as usize {
+            return None;
+        }
         for i in 0..root_len {
             let (a, v) = (w[3 + i], w[3 + root_len + i]);
-            if v > STATE {
-                return None;
-            }
             let len = w[v as usize] as usize;
             for &b in &w[v as usize + 3..v as usize + 3 + len] {
                 let bit = pair_bit(a as Sym, b as Sym, pair_bits);
