@@ -508,18 +508,20 @@ impl Matcher {
         }
     }
 
+    /// Whether a literal of the further literal set `also_keys[s..e]` may occur in the text of
+    /// `filter`.
+    #[inline]
+    fn set_may_occur(&self, (s, e): (u32, u32), filter: &CharFilter) -> bool {
+        self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key))
+    }
+
     /// Whether every further literal set of pattern `k` after its first may occur in the text of
     /// `filter`: the first is checked from the pattern's [`Gated`] record, which the caller has
     /// in hand.
     #[inline]
     fn rest_may_match(&self, k: usize, filter: &CharFilter) -> bool {
         let (a, b) = self.reaches[k].sets;
-        if b <= a + 1 {
-            return true;
-        }
-        self.also_sets[a as usize + 1..b as usize]
-            .iter()
-            .all(|&(s, e)| self.also_keys[s as usize..e as usize].iter().any(|&key| filter.may_hold(key)))
+        b <= a + 1 || self.also_sets[a as usize + 1..b as usize].iter().all(|&set| self.set_may_occur(set, filter))
     }
 
     /// Appends every hit in `text` to `out`, sorted by start then longest first, one per
@@ -607,12 +609,10 @@ impl Matcher {
                 continue;
             }
             for g in &self.gated[(start & !GATE) as usize..end as usize] {
-                let (a, b) = g.first;
-                if a != b && !self.also_keys[a as usize..b as usize].iter().any(|&key| filter.may_hold(key)) {
-                    continue;
-                }
                 let k = g.pattern as usize;
-                if !self.rest_may_match(k, filter) {
+                // (An empty `first` range: the pattern has no further sets.)
+                let first_may = g.first.0 == g.first.1 || self.set_may_occur(g.first, filter);
+                if !first_may || !self.rest_may_match(k, filter) {
                     continue;
                 }
                 let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {

@@ -195,15 +195,15 @@ impl CharAutomaton {
             outputs.push(Output { outs: (from as u32, k as u32), shorter: 0 });
         }
 
+        // Every state's offset must leave the flag bits free.
+        if w.len() > STATE as usize {
+            return None;
+        }
         // About eight bits per pair: one in nine absent pairs passes.
         let n_pairs: usize = (0..root_len).map(|i| w[w[3 + root_len + i] as usize] as usize).sum();
         let pair_bits = (n_pairs * 8).next_power_of_two().max(1 << 12).trailing_zeros();
         let mut pairs = vec![0u64; (1usize << pair_bits) / 64];
         let mut enter: Box<[u32; 0x1_0000]> = vec![0; 0x1_0000].into_boxed_slice().try_into().ok()?;
-        // Every state's offset must leave the flag bits free.
-        if w.len() > STATE as usize {
-            return None;
-        }
         for i in 0..root_len {
             let (a, v) = (w[3 + i], w[3 + root_len + i]);
             let len = w[v as usize] as usize;
@@ -211,7 +211,9 @@ impl CharAutomaton {
                 let bit = pair_bit(a as Sym, b as Sym, pair_bits);
                 pairs[bit / 64] |= 1 << (bit % 64);
             }
-            enter[a as usize] = v | FIRST;
+            // A state one symbol deep has no shorter suffix than the root, which ends nothing: it
+            // ends a string only of its own, and `out` already says whether it does.
+            enter[a as usize] = v | FIRST | if w[v as usize + 2] != 0 { ENDS } else { 0 };
         }
 
         let mut a = CharAutomaton { bmp, astral, enter, pairs, pair_bits, w, outputs, outs, lens };
@@ -229,13 +231,6 @@ impl CharAutomaton {
                     0 => a.w[v + 2] = shorter,
                     own => a.outputs[own as usize].shorter = shorter,
                 }
-            }
-        }
-        // A state one symbol deep has no shorter suffix than the root, which ends nothing: it
-        // ends a string only of its own.
-        for e in a.enter.iter_mut().filter(|e| **e != 0) {
-            if a.w[(*e & STATE) as usize + 2] != 0 {
-                *e |= ENDS;
             }
         }
         Some(a)
