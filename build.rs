@@ -61,12 +61,13 @@ fn main() {
         let also: Vec<String> = plan.also.iter().map(literals).collect();
         writeln!(
             out,
-            "    ({p:?}, StaticPlan {{ max_len: {}, min_len: {}, anchored: {}, ascii: {}, side: Side::{side}, gate: {gate}, also: &[{}] }}),",
+            "    ({p:?}, StaticPlan {{ max_len: {}, min_len: {}, anchored: {}, ascii: {}, side: Side::{side}, gate: {gate}, also: &[{}], starts: {:?} }}),",
             plan.max_len,
             plan.min_len,
             plan.anchored,
             plan.ascii,
-            also.join(", ")
+            also.join(", "),
+            plan.starts
         )
         .unwrap();
     }

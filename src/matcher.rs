@@ -53,6 +53,61 @@ struct Pattern {
     /// never get past the character filter.
     also: OnceLock<Vec<AlsoSet>>,
     compiled: OnceLock<Option<Regex>>,
+    /// The characters every match starts with one of ([`plan::Plan::starts`]), for a pattern
+    /// gated after its start; `None` when there are too many or its gate is its prefix.
+    starts: Option<Starts>,
+}
+
+/// The few characters every match of a pattern starts with, and a quick way to find them: by
+/// the last byte of their UTF-8 encoding, which ends a character wherever it occurs.
+struct Starts {
+    /// Each character's encoding as a little-endian integer, and its length.
+    chars: Box<[(u32, usize)]>,
+    /// The distinct last bytes, when at most three (repeated to fill): one SIMD search.
+    last: Option<[u8; 3]>,
+    /// Otherwise a bitmask of the last bytes' low six bits, tested byte by byte.
+    mask: u64,
+}
+
+impl Starts {
+    fn new(chars: &str) -> Starts {
+        let chars: Box<[(u32, usize)]> = chars
+            .chars()
+            .map(|c| {
+                let mut enc = [0; 4];
+                let len = c.encode_utf8(&mut enc).len();
+                (u32::from_le_bytes(enc), len)
+            })
+            .collect();
+        let mut lasts: Vec<u8> = chars.iter().map(|&(enc, len)| (enc >> (8 * (len - 1))) as u8).collect();
+        lasts.sort_unstable();
+        lasts.dedup();
+        let last = (lasts.len() <= 3).then(|| [lasts[0], lasts[lasts.len().min(2) - 1], lasts[lasts.len() - 1]]);
+        let mask = lasts.iter().fold(0, |m, b| m | 1 << (b & 63));
+        Starts { chars, last, mask }
+    }
+
+    /// Calls `f` with the offset of every start character in `hay`, in order.
+    #[inline]
+    fn each(&self, hay: &[u8], mut f: impl FnMut(usize)) {
+        let mut at = |i: usize| {
+            for &(enc, len) in self.chars.iter() {
+                if (enc >> (8 * (len - 1))) as u8 != hay[i] || i + 1 < len {
+                    continue;
+                }
+                let word = hay[i + 1 - len..=i].iter().rev().fold(0u32, |w, &b| w << 8 | u32::from(b));
+                if word == enc {
+                    // Characters do not overlap: at most one ends here.
+                    f(i + 1 - len);
+                    return;
+                }
+            }
+        };
+        match self.last {
+            Some([a, b, c]) => memchr::memchr3_iter(a, b, c, hay).for_each(&mut at),
+            None => (0..hay.len()).filter(|&i| self.mask >> (hay[i] & 63) & 1 == 1).for_each(&mut at),
+        }
+    }
 }
 
 /// What a gate occurrence needs of its pattern, kept apart from [`Pattern`] in one compact
@@ -426,6 +481,7 @@ impl Matcher {
                         also_literals: Vec::new(),
                         also: OnceLock::new(),
                         compiled: OnceLock::new(),
+                        starts: None,
                     });
                     ungated.push(k);
                     continue;
@@ -451,12 +507,21 @@ impl Matcher {
                 }
                 reaches.push(Reach { sets: (first, also_sets.len() as u32), ..reach });
                 let source = source.clone();
+                // A prefix gate's occurrences are the starts already; an ASCII pattern's window
+                // is its run of ASCII, most of whose characters could start an ID number.
+                let starts = match &planned.starts {
+                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => {
+                        Some(Starts::new(chars)).filter(|s| s.last.is_some())
+                    }
+                    _ => None,
+                };
                 patterns.push(Pattern {
                     source,
                     rule: i,
                     also_literals: planned.also.clone(),
                     also: OnceLock::new(),
                     compiled: OnceLock::new(),
+                    starts,
                 });
             }
         }
@@ -675,6 +740,28 @@ impl Matcher {
                     }
                     continue;
                 }
+                if let Some(starts) = &pattern.starts {
+                    // Every match starts with one of a few characters: an anchored search from
+                    // each of them in the window, in order, finds the matches its unanchored
+                    // search finds (the leftmost start that can match, and from there the same
+                    // end), as from the gate starts above. Anchored, the pattern's DFA stays small
+                    // (no state for every partial match the window might begin), reads only as
+                    // far as a match can go, and needs no reverse search for the start.
+                    let mut next = s;
+                    starts.each(&text.as_bytes()[s..e], |i| {
+                        let from = s + i;
+                        if from < next {
+                            return;
+                        }
+                        let to = breaks.iter().copied().find(|&b| from < b && b < e).unwrap_or(e);
+                        let input = Input::new(text).range(from..to).anchored(Anchored::Yes);
+                        if let Some(m) = re.search_with(cache, &input).filter(|m| !m.is_empty()) {
+                            out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
+                            next = m.end();
+                        }
+                    });
+                    continue;
+                }
                 // The window's part in each turn is searched on its own; `^` and `$` still
                 // mean the ends of the text (the regex sees the whole haystack).
                 let inner = breaks.iter().copied().filter(|&b| s < b && b < e);
@@ -870,22 +957,25 @@ mod tests {
         }
     }
 
-    /// Prefix-gated patterns run anchored from each gate occurrence rather than over their merged
-    /// windows: on every corpus message, each embedded pattern gated that way must still find
-    /// exactly what a whole-text search of the normalized message finds.
+    /// Prefix-gated patterns run anchored from each gate occurrence, and patterns whose matches
+    /// start with one of a few characters anchored from each of those, rather than unanchored
+    /// over their merged windows: on every corpus message, each embedded pattern run either way
+    /// must still find exactly what a whole-text search of the normalized message finds.
     #[test]
-    fn prefix_gated_patterns_find_on_the_corpus_what_a_whole_text_search_finds() {
+    fn anchored_patterns_find_on_the_corpus_what_a_whole_text_search_finds() {
         let lexicon = crate::lexicon::Lexicon::embedded();
         let patterns: Vec<&str> = lexicon
             .rules
             .iter()
             .flat_map(|r| r.plans.iter().zip(&r.patterns))
-            .filter(|(p, _)| p.gate.is_some() && p.side == Side::Prefix && !p.ascii)
+            .filter(|(p, _)| p.gate.is_some() && !p.ascii && (p.side == Side::Prefix || p.starts.is_some()))
             .map(|(_, source)| source.as_str())
             .collect();
-        assert!(patterns.len() > 100, "only {} prefix-gated patterns", patterns.len());
         let rules: Vec<Rule> = patterns.iter().enumerate().map(|(i, p)| rule(i, &[], &[p])).collect();
         let m = Matcher::new(&rules);
+        let from_starts = m.patterns.iter().filter(|p| p.starts.is_some()).count();
+        assert!(patterns.len() - from_starts > 100, "only {} prefix-gated patterns", patterns.len() - from_starts);
+        assert!(from_starts > 300, "only {from_starts} patterns run from their start characters");
         let whole: Vec<regex::Regex> = patterns.iter().map(|p| regex::Regex::new(p).unwrap()).collect();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let corpus = std::fs::read_to_string(root.join("corpus/dev.jsonl")).unwrap()

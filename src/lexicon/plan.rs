@@ -26,6 +26,10 @@ const MAX_GATE: usize = 120;
 const MAX_ALSO: usize = 4;
 const MAX_ALSO_LITERALS: usize = 64;
 
+/// The most characters a pattern's matches may start with for the matcher to try them one by
+/// one (see [`Plan::starts`]).
+const MAX_STARTS: usize = 16;
+
 /// A literal set: one of these byte strings occurs in every match.
 pub(crate) type Literals = Vec<Cow<'static, [u8]>>;
 
@@ -58,6 +62,10 @@ pub(crate) struct Plan {
     pub gate: Option<Literals>,
     /// Further literal sets (besides the gate), rarest first, every match holds one literal of.
     pub also: Vec<Literals>,
+    /// The characters every match starts with one of, sorted, when there are few (at most
+    /// [`MAX_STARTS`]): "(你|您)…(坐牢|判刑)" starts with 你 or 您. A pattern gated after its
+    /// start runs anchored from each of them in its window rather than unanchored over it.
+    pub starts: Option<String>,
 }
 
 /// A plan as `build.rs` writes it for the embedded patterns.
@@ -70,6 +78,7 @@ pub(crate) struct StaticPlan {
     pub side: Side,
     pub gate: Option<&'static [&'static [u8]]>,
     pub also: &'static [&'static [&'static [u8]]],
+    pub starts: Option<&'static str>,
 }
 
 #[allow(dead_code)]
@@ -84,6 +93,7 @@ impl StaticPlan {
             side: self.side,
             gate: self.gate.map(lits),
             also: self.also.iter().map(|set| lits(set)).collect(),
+            starts: self.starts.map(str::to_string),
         }
     }
 }
@@ -106,8 +116,9 @@ pub(crate) fn plan(hir: Hir) -> Plan {
     let min_len = hir.properties().minimum_len().unwrap_or(0);
     let anchored = hir.properties().look_set_prefix().contains(regex_syntax::hir::Look::Start);
     let ascii = ascii_only(&hir);
+    let starts = first_chars(&hir).and_then(|(set, empty)| (!empty).then(|| set.into_iter().collect()));
     let Some((gate, side)) = gate_literals(&hir) else {
-        return Plan { max_len, min_len, anchored, ascii, side: Side::Inner, gate: None, also: Vec::new() };
+        return Plan { max_len, min_len, anchored, ascii, side: Side::Inner, gate: None, also: Vec::new(), starts };
     };
     // The parts other than the gate, rarest first: "(你|您)的?(儿子|女儿)" gated on
     // 儿子|女儿 also needs a 你 or 您 in its window before it runs.
@@ -124,7 +135,59 @@ pub(crate) fn plan(hir: Hir) -> Plan {
         side,
         gate: Some(owned(gate)),
         also: also.into_iter().map(owned).collect(),
+        starts,
     }
+}
+
+/// The characters a non-empty match of `hir` may start with, and whether it may match the
+/// empty string; `None` when they are more than [`MAX_STARTS`] or not known (a byte class).
+/// Zero-width assertions start nothing: `^(各位|老婆)` starts with 各 or 老.
+fn first_chars(hir: &Hir) -> Option<(std::collections::BTreeSet<char>, bool)> {
+    use regex_syntax::hir::Class;
+    let mut set = std::collections::BTreeSet::new();
+    let empty = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => {
+            set.insert(std::str::from_utf8(&l.0).ok()?.chars().next()?);
+            false
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let n: usize = c.ranges().iter().map(|r| r.len()).sum();
+            if n > MAX_STARTS {
+                return None;
+            }
+            set.extend(c.ranges().iter().flat_map(|r| r.start()..=r.end()));
+            false
+        }
+        HirKind::Class(Class::Bytes(_)) => return None,
+        HirKind::Capture(c) => return first_chars(&c.sub),
+        HirKind::Repetition(r) => {
+            let (sub, empty) = first_chars(&r.sub)?;
+            return Some((sub, empty || r.min == 0));
+        }
+        HirKind::Concat(parts) => {
+            let mut empty = true;
+            for part in parts {
+                let (sub, e) = first_chars(part)?;
+                set.extend(sub);
+                if !e {
+                    empty = false;
+                    break;
+                }
+            }
+            empty
+        }
+        HirKind::Alternation(alts) => {
+            let mut empty = false;
+            for a in alts {
+                let (sub, e) = first_chars(a)?;
+                set.extend(sub);
+                empty |= e;
+            }
+            empty
+        }
+    };
+    (set.len() <= MAX_STARTS).then_some((set, empty))
 }
 
 /// Whether every byte `hir` can match is ASCII.
@@ -429,6 +492,19 @@ mod tests {
         assert_eq!(also.len(), 1);
         assert_eq!(also[0].len(), 9);
         assert!(also[0].contains(&"带你走".to_string()));
+    }
+
+    #[test]
+    fn matches_start_with_the_first_characters_of_their_first_required_part() {
+        let starts = |p: &str| plan(parse(p).unwrap()).starts;
+        assert_eq!(starts("(你|您)[\\p{Han}]{0,8}(坐牢|判刑)").as_deref(), Some("你您"));
+        assert_eq!(starts("^(各位|老婆)[\\p{Han}]").as_deref(), Some("各老"));
+        // An optional part adds what follows it; a class adds its characters when few.
+        assert_eq!(starts("(不还|再不)?[上下]门").as_deref(), Some("上下不再"));
+        assert_eq!(starts("(?:你的)*(儿子|女儿)").as_deref(), Some("你儿女"));
+        // Too many to try one by one: the pattern runs over its window unanchored.
+        assert_eq!(starts("[\\p{Han}]{0,3}(各位)$"), None);
+        assert_eq!(starts("[a-z]{3}通讯录"), None);
     }
 
     #[test]
