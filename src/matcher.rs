@@ -63,14 +63,14 @@ struct Pattern {
 struct Starts {
     /// Each character's encoding as a little-endian integer, and its length.
     chars: Box<[(u32, usize)]>,
-    /// The distinct last bytes, when at most three (repeated to fill): one SIMD search.
-    last: Option<[u8; 3]>,
-    /// Otherwise a bitmask of the last bytes' low six bits, tested byte by byte.
-    mask: u64,
+    /// The distinct last bytes (repeated to fill three): one SIMD search finds them all.
+    last: [u8; 3],
 }
 
 impl Starts {
-    fn new(chars: &str) -> Starts {
+    /// `None` when the encodings end in more than three distinct bytes: a byte-by-byte scan for
+    /// them cost more instructions than the unanchored search it saved, for no faster a run.
+    fn new(chars: &str) -> Option<Starts> {
         let chars: Box<[(u32, usize)]> = chars
             .chars()
             .map(|c| {
@@ -82,15 +82,15 @@ impl Starts {
         let mut lasts: Vec<u8> = chars.iter().map(|&(enc, len)| (enc >> (8 * (len - 1))) as u8).collect();
         lasts.sort_unstable();
         lasts.dedup();
-        let last = (lasts.len() <= 3).then(|| [lasts[0], lasts[lasts.len().min(2) - 1], lasts[lasts.len() - 1]]);
-        let mask = lasts.iter().fold(0, |m, b| m | 1 << (b & 63));
-        Starts { chars, last, mask }
+        let n = lasts.len();
+        (1..=3).contains(&n).then(|| Starts { chars, last: [lasts[0], lasts[n.min(2) - 1], lasts[n - 1]] })
     }
 
     /// Calls `f` with the offset of every start character in `hay`, in order.
     #[inline]
     fn each(&self, hay: &[u8], mut f: impl FnMut(usize)) {
-        let mut at = |i: usize| {
+        let [a, b, c] = self.last;
+        for i in memchr::memchr3_iter(a, b, c, hay) {
             for &(enc, len) in self.chars.iter() {
                 if (enc >> (8 * (len - 1))) as u8 != hay[i] || i + 1 < len {
                     continue;
@@ -99,13 +99,9 @@ impl Starts {
                 if word == enc {
                     // Characters do not overlap: at most one ends here.
                     f(i + 1 - len);
-                    return;
+                    break;
                 }
             }
-        };
-        match self.last {
-            Some([a, b, c]) => memchr::memchr3_iter(a, b, c, hay).for_each(&mut at),
-            None => (0..hay.len()).filter(|&i| self.mask >> (hay[i] & 63) & 1 == 1).for_each(&mut at),
         }
     }
 }
@@ -510,9 +506,7 @@ impl Matcher {
                 // A prefix gate's occurrences are the starts already; an ASCII pattern's window
                 // is its run of ASCII, most of whose characters could start an ID number.
                 let starts = match &planned.starts {
-                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => {
-                        Some(Starts::new(chars)).filter(|s| s.last.is_some())
-                    }
+                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => Starts::new(chars),
                     _ => None,
                 };
                 patterns.push(Pattern {
