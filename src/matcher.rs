@@ -54,9 +54,10 @@ struct Pattern {
     also: OnceLock<Vec<AlsoSet>>,
     compiled: OnceLock<Option<Regex>>,
     /// The characters every match starts with one of ([`plan::Plan::starts`]), for a pattern
-    /// gated after its start: `None` when they are too many or end in more than three distinct
-    /// bytes (see [`starts_search`]), and for a prefix-gated or ASCII pattern.
-    starts: Option<EndSearch>,
+    /// gated after its start, as one search per three distinct last bytes (see
+    /// [`starts_searches`]); empty when there are none such, and for a prefix-gated or ASCII
+    /// pattern.
+    starts: Box<[EndSearch]>,
 }
 
 /// Byte strings whose last bytes take at most three values, found by one SIMD search for those
@@ -144,13 +145,35 @@ impl EndSearch {
     }
 }
 
-/// The characters every match of a pattern starts with, when their encodings end in at most
-/// three distinct bytes (你/您, 我, 是/系: most such patterns). With more, a byte-by-byte scan
-/// for them cost more instructions than the unanchored search it saved, for no faster a run.
-fn starts_search(chars: &str) -> Option<EndSearch> {
-    let encoded: Vec<String> = chars.chars().map(String::from).collect();
-    EndSearch::new(encoded.iter().map(|c| c.as_bytes()))
+/// The searches for the characters every match of a pattern starts with, characters grouped
+/// by the last byte of their encoding, three last bytes to a search; none when that takes more
+/// than [`MAX_START_SEARCHES`] (the pattern runs unanchored over its window).
+fn starts_searches(chars: &str) -> Box<[EndSearch]> {
+    let mut encoded: Vec<String> = chars.chars().map(String::from).collect();
+    encoded.sort_by_key(|c| c.as_bytes()[c.len() - 1]);
+    let mut groups: Vec<Vec<&[u8]>> = Vec::new();
+    let mut lasts: Vec<u8> = Vec::new();
+    for c in &encoded {
+        let last = c.as_bytes()[c.len() - 1];
+        if !lasts.contains(&last) {
+            if lasts.len() == 3 || groups.is_empty() {
+                groups.push(Vec::new());
+                lasts.clear();
+            }
+            lasts.push(last);
+        }
+        groups.last_mut().expect("a group was opened").push(c.as_bytes());
+    }
+    if groups.len() > MAX_START_SEARCHES {
+        return Box::default();
+    }
+    groups.into_iter().map(|g| EndSearch::new(g).expect("at most three last bytes")).collect()
 }
+
+/// Start characters ending in up to nine distinct bytes are searched for, in up to three SIMD
+/// passes over the window; with more (a class of sixteen characters), a byte-by-byte scan for
+/// them cost more instructions than the unanchored search it saved, for no faster a run.
+const MAX_START_SEARCHES: usize = 3;
 
 /// What a gate occurrence needs of its pattern, kept apart from [`Pattern`] in one compact
 /// array: most occurrences end here, and reading them should not pull a pattern's text,
@@ -438,6 +461,8 @@ struct ThreadState {
     /// The automaton's matches in the current message, as (string, start, end): gate
     /// occurrences are checked against the character filter once the walk has built it.
     found: Vec<(u32, u32, u32)>,
+    /// Where the window being searched holds a start character of its pattern.
+    cands: Vec<u32>,
 }
 
 thread_local! {
@@ -532,7 +557,7 @@ impl Matcher {
                         also_literals: Vec::new(),
                         also: OnceLock::new(),
                         compiled: OnceLock::new(),
-                        starts: None,
+                        starts: Box::default(),
                     });
                     ungated.push(k);
                     continue;
@@ -561,8 +586,8 @@ impl Matcher {
                 // A prefix gate's occurrences are the starts already; an ASCII pattern's window
                 // is its run of ASCII, most of whose characters could start an ID number.
                 let starts = match &planned.starts {
-                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => starts_search(chars),
-                    _ => None,
+                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => starts_searches(chars),
+                    _ => Box::default(),
                 };
                 patterns.push(Pattern {
                     source,
@@ -700,7 +725,7 @@ impl Matcher {
         out.clear();
         let mut marks = 0u32;
         let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
-        let ThreadState { matcher, caches, windows, found } = state;
+        let ThreadState { matcher, caches, windows, found, cands } = state;
         windows.clear();
         // Most windows a gate opens lack a literal of one of its pattern's further sets anywhere
         // in the message, and the filter rules those out before a window is pushed, merged and
@@ -789,18 +814,28 @@ impl Matcher {
                     }
                     continue;
                 }
-                if let Some(starts) = &pattern.starts {
+                if !pattern.starts.is_empty() {
                     // Every match starts with one of a few characters: an anchored search from
                     // each of them in the window, in order, finds the matches its unanchored
                     // search finds (the leftmost start that can match, and from there the same
                     // end), as from the gate starts above. Anchored, the pattern's DFA stays small
                     // (no state for every partial match the window might begin), reads only as
                     // far as a match can go, and needs no reverse search for the start.
+                    cands.clear();
+                    for search in pattern.starts.iter() {
+                        search.each(&text.as_bytes()[s..e], |i| {
+                            cands.push((s + i) as u32);
+                            true
+                        });
+                    }
+                    if pattern.starts.len() > 1 {
+                        cands.sort_unstable();
+                    }
                     let mut next = s;
-                    starts.each(&text.as_bytes()[s..e], |i| {
-                        let from = s + i;
+                    for &from in cands.iter() {
+                        let from = from as usize;
                         if from < next {
-                            return true;
+                            continue;
                         }
                         let to = breaks.iter().copied().find(|&b| from < b && b < e).unwrap_or(e);
                         let input = Input::new(text).range(from..to).anchored(Anchored::Yes);
@@ -808,8 +843,7 @@ impl Matcher {
                             out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
                             next = m.end();
                         }
-                        true
-                    });
+                    }
                     continue;
                 }
                 // The window's part in each turn is searched on its own; `^` and `$` still
@@ -981,6 +1015,28 @@ mod tests {
     }
 
     #[test]
+    fn start_characters_are_split_three_last_bytes_to_a_search() {
+        for chars in ["你您", "你您我他她", "abcdefghi", "abcdefghij", "不再唔扮拖接欠玩继装赖走躲还钱"]
+        {
+            let searches = starts_searches(chars);
+            let mut lasts: Vec<u8> = chars.chars().map(|c| c.to_string().as_bytes()[c.len_utf8() - 1]).collect();
+            lasts.sort_unstable();
+            lasts.dedup();
+            let want = if lasts.len() <= 3 * MAX_START_SEARCHES { lasts.len().div_ceil(3) } else { 0 };
+            assert_eq!(searches.len(), want, "{chars}");
+            if want > 0 {
+                // Every character is found by exactly one search, and nothing else is.
+                for c in chars.chars() {
+                    let hay = format!("x{c}x");
+                    let n = searches.iter().filter(|s| s.found_in(hay.as_bytes())).count();
+                    assert_eq!(n, 1, "{c} in {chars}");
+                }
+                assert!(!searches.iter().any(|s| s.found_in("xyz元".as_bytes())), "{chars}");
+            }
+        }
+    }
+
+    #[test]
     fn the_character_filter_never_rules_out_a_literal_the_text_holds() {
         let text = "明天上门,你的表哥知道吗?ok 2024年";
         let filter = CharFilter::of(text);
@@ -1070,7 +1126,7 @@ mod tests {
         let rules: Vec<Rule> = patterns.iter().enumerate().map(|(i, p)| rule(i, &[], &[p])).collect();
         let m = Matcher::new(&rules);
         let prefix_gated = m.reaches.iter().filter(|r| r.side == Side::Prefix).count();
-        let from_starts = m.patterns.iter().filter(|p| p.starts.is_some()).count();
+        let from_starts = m.patterns.iter().filter(|p| !p.starts.is_empty()).count();
         assert!(prefix_gated > 100, "only {prefix_gated} prefix-gated patterns");
         assert!(from_starts > 300, "only {from_starts} patterns run from their start characters");
         let whole: Vec<regex::Regex> = patterns.iter().map(|p| regex::Regex::new(p).unwrap()).collect();
