@@ -790,53 +790,39 @@ impl Matcher {
                 let Some(re) = pattern.regex() else { continue };
                 let cache = caches[k].get_or_insert_with(|| re.create_cache());
                 // (An ASCII pattern's window starts where the run of ASCII does, not at its gate.)
-                if self.reaches[k].side == Side::Prefix && !self.reaches[k].ascii {
-                    // Every match starts at a gate occurrence, and each opened one of the merged
-                    // windows at its start: an anchored search from each start, in order, finds
-                    // the matches the window's unanchored search finds. It reads only as far as
-                    // the pattern can still match and needs no reverse search for the start,
-                    // where the unanchored search read the whole window, every byte a cold
-                    // transition of the pattern's own DFA.
+                let prefix_gated = self.reaches[k].side == Side::Prefix && !self.reaches[k].ascii;
+                if prefix_gated || !pattern.starts.is_empty() {
+                    // Every match starts at a known place: at a gate occurrence (each opened one
+                    // of the merged windows at its start), or at one of a few start characters.
+                    // An anchored search from each such place, in order, finds the matches the
+                    // window's unanchored search finds (the leftmost start that can match, and
+                    // from there the same end). Anchored, the pattern's DFA stays small (no state
+                    // for every partial match the window might begin), reads only as far as the
+                    // pattern can still match, and needs no reverse search for the start, where
+                    // the unanchored search read the whole window, every byte a cold transition.
+                    cands.clear();
+                    if prefix_gated {
+                        cands.extend(windows[first..i].iter().map(|&(key, _)| key as u32));
+                    } else {
+                        for search in pattern.starts.iter() {
+                            search.each(&text.as_bytes()[s..e], |at| {
+                                cands.push((s + at) as u32);
+                                true
+                            });
+                        }
+                        if pattern.starts.len() > 1 {
+                            cands.sort_unstable();
+                        }
+                    }
                     let mut next = s;
-                    for &(key, _) in &windows[first..i] {
-                        let from = (key as u32) as usize;
+                    for &from in cands.iter() {
+                        let from = from as usize;
+                        // (Two gate literals may open windows at one start.)
                         if from < next {
                             continue;
                         }
                         next = from + 1;
                         // The part of the merged window in the turn `from` lies in, as below.
-                        let to = breaks.iter().copied().find(|&b| from < b && b < e).unwrap_or(e);
-                        let input = Input::new(text).range(from..to).anchored(Anchored::Yes);
-                        if let Some(m) = re.search_with(cache, &input).filter(|m| !m.is_empty()) {
-                            out.push(Hit { rule: pattern.rule, start: m.start(), end: m.end() });
-                            next = m.end();
-                        }
-                    }
-                    continue;
-                }
-                if !pattern.starts.is_empty() {
-                    // Every match starts with one of a few characters: an anchored search from
-                    // each of them in the window, in order, finds the matches its unanchored
-                    // search finds (the leftmost start that can match, and from there the same
-                    // end), as from the gate starts above. Anchored, the pattern's DFA stays small
-                    // (no state for every partial match the window might begin), reads only as
-                    // far as a match can go, and needs no reverse search for the start.
-                    cands.clear();
-                    for search in pattern.starts.iter() {
-                        search.each(&text.as_bytes()[s..e], |i| {
-                            cands.push((s + i) as u32);
-                            true
-                        });
-                    }
-                    if pattern.starts.len() > 1 {
-                        cands.sort_unstable();
-                    }
-                    let mut next = s;
-                    for &from in cands.iter() {
-                        let from = from as usize;
-                        if from < next {
-                            continue;
-                        }
                         let to = breaks.iter().copied().find(|&b| from < b && b < e).unwrap_or(e);
                         let input = Input::new(text).range(from..to).anchored(Anchored::Yes);
                         if let Some(m) = re.search_with(cache, &input).filter(|m| !m.is_empty()) {
