@@ -234,31 +234,27 @@ impl Reach {
     }
 }
 
-/// A further literal set of a pattern, searched for in its windows.
+/// A further literal set of a pattern, searched for in its windows. Small: a pattern's sets lie
+/// side by side, and the check reads them in turn.
 enum AlsoSet {
     /// Literals ending in at most three distinct bytes (about half of the embedded lexicons'
-    /// sets, one-literal sets among them): a search for those bytes. A Teddy
-    /// searcher spreads its masks, buckets and literals over several allocations, and its
-    /// lookups were a quarter of the L2 misses on collection messages.
+    /// sets, every one-literal set among them): a search for those bytes. A Teddy searcher
+    /// spreads its masks, buckets and literals over several allocations, and its lookups were a
+    /// quarter of the L2 misses on collection messages.
     Ends(EndSearch),
-    /// One literal: a substring search.
-    One(memchr::memmem::Finder<'static>),
-    /// Several: one SIMD (Teddy) pass looks for all of them at once, where a substring search
-    /// per literal cost ~75 instructions each and most windows hold none of them (a tenth of
-    /// the steady-state instructions on ordinary traffic before this).
-    Packed(aho_corasick::packed::Searcher),
-    /// Several, where no packed searcher could be built (no SIMD support).
+    /// More: one SIMD (Teddy) pass looks for all of them at once, where a substring search per
+    /// literal cost ~75 instructions each and most windows hold none of them (a tenth of the
+    /// steady-state instructions on ordinary traffic before this). Boxed, as a substring
+    /// searcher is below: held inline, either made every set three to five cache lines wide.
+    Packed(Box<aho_corasick::packed::Searcher>),
+    /// More, where no packed searcher could be built (no SIMD support).
     Each(Vec<memchr::memmem::Finder<'static>>),
 }
 
 impl AlsoSet {
     fn new(set: &[Cow<'static, [u8]>]) -> AlsoSet {
-        let finder = |l: &Cow<'static, [u8]>| memchr::memmem::Finder::new(l.as_ref()).into_owned();
         if let Some(ends) = EndSearch::new(set.iter().map(|l| l.as_ref())) {
             return AlsoSet::Ends(ends);
-        }
-        if let [one] = set {
-            return AlsoSet::One(finder(one));
         }
         let packed = aho_corasick::packed::Config::new()
             .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
@@ -266,8 +262,8 @@ impl AlsoSet {
             .extend(set)
             .build();
         match packed {
-            Some(p) => AlsoSet::Packed(p),
-            None => AlsoSet::Each(set.iter().map(finder).collect()),
+            Some(p) => AlsoSet::Packed(Box::new(p)),
+            None => AlsoSet::Each(set.iter().map(|l| memchr::memmem::Finder::new(l.as_ref()).into_owned()).collect()),
         }
     }
 
@@ -275,7 +271,6 @@ impl AlsoSet {
     fn found_in(&self, window: &[u8]) -> bool {
         match self {
             AlsoSet::Ends(e) => e.found_in(window),
-            AlsoSet::One(f) => f.find(window).is_some(),
             AlsoSet::Packed(p) => p.find(window).is_some(),
             AlsoSet::Each(fs) => fs.iter().any(|f| f.find(window).is_some()),
         }
