@@ -455,6 +455,12 @@ struct ThreadState {
     found: Vec<(u32, u32, u32)>,
     /// Where the window being searched holds a start character of its pattern.
     cands: Vec<u32>,
+    /// Per pattern, whether its further literal sets may all occur in the current message, as
+    /// `message << 1 | answer` (`message` counts `resolve` calls): a common gate ("你", "还")
+    /// opens a pattern many times in one message, and checking every literal of its sets
+    /// against the filter each time was a twentieth of a collection message's instructions.
+    sets_may: Vec<u32>,
+    message: u32,
 }
 
 thread_local! {
@@ -717,8 +723,23 @@ impl Matcher {
         out.clear();
         let mut marks = 0u32;
         let spans = |s: usize, e: usize| breaks.iter().any(|&b| s < b && b < e);
-        let ThreadState { matcher, caches, windows, found, cands } = state;
+        let ThreadState { matcher, caches, windows, found, cands, sets_may, message } = state;
         windows.clear();
+        if *matcher != self.id {
+            *matcher = self.id;
+            caches.clear();
+            caches.resize_with(self.patterns.len(), || None);
+            sets_may.clear();
+            sets_may.resize(self.patterns.len(), 0);
+        }
+        // (Stamps start at 1, so a fresh table's zeros hold no answer, and the table is cleared
+        // when the 31-bit stamp wraps, so no answer outlives its message.)
+        *message = message.wrapping_add(1) & (u32::MAX >> 1);
+        if *message == 0 {
+            sets_may.fill(0);
+            *message = 1;
+        }
+        let stamp = *message << 1;
         // Most windows a gate opens lack a literal of one of its pattern's further sets anywhere
         // in the message, and the filter rules those out before a window is pushed, merged and
         // searched. The walk built it from the characters it decoded anyway (decoding the text a
@@ -741,9 +762,16 @@ impl Matcher {
             }
             for g in &self.gated[(start & !GATE) as usize..end as usize] {
                 let k = g.pattern as usize;
-                // (An empty `first` range: the pattern has no further sets.)
-                let first_may = g.first.0 == g.first.1 || self.set_may_occur(g.first, filter);
-                if !first_may || !self.rest_may_match(k, filter) {
+                let may = if sets_may[k] & !1 == stamp {
+                    sets_may[k] & 1 == 1
+                } else {
+                    // (An empty `first` range: the pattern has no further sets.)
+                    let may = (g.first.0 == g.first.1 || self.set_may_occur(g.first, filter))
+                        && self.rest_may_match(k, filter);
+                    sets_may[k] = stamp | u32::from(may);
+                    may
+                };
+                if !may {
                     continue;
                 }
                 let Some((s, e)) = self.reaches[k].window(text, m_start, m_end) else {
@@ -753,11 +781,6 @@ impl Matcher {
             }
         }
         if !windows.is_empty() || !self.ungated.is_empty() {
-            if *matcher != self.id {
-                *matcher = self.id;
-                caches.clear();
-                caches.resize_with(self.patterns.len(), || None);
-            }
             windows.extend(self.ungated.iter().map(|&k| ((k as u64) << 32, text.len() as u32)));
             windows.sort_unstable_by_key(|w| w.0);
             // Overlapping windows of one pattern merge, so every match lies inside exactly one
