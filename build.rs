@@ -53,6 +53,7 @@ fn main() {
             plan::Side::Prefix => "Prefix",
             plan::Side::Suffix => "Suffix",
             plan::Side::Inner => "Inner",
+            plan::Side::Lead => "Lead",
         };
         let gate = match &plan.gate {
             Some(g) => format!("Some({})", literals(g)),

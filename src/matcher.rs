@@ -212,6 +212,8 @@ impl Reach {
         let l = self.max_len as usize;
         let (a, b) = match self.side {
             Side::Prefix => (s, s + l),
+            // (`floor_char` moves the start back to the character before the gate.)
+            Side::Lead => (s.saturating_sub(1), s + l),
             Side::Suffix => (e.saturating_sub(l), e),
             Side::Inner => (e.saturating_sub(l), s + l),
         };
@@ -584,7 +586,7 @@ impl Matcher {
                 // A prefix gate's occurrences are the starts already; an ASCII pattern's window
                 // is its run of ASCII, most of whose characters could start an ID number.
                 let starts = match &planned.starts {
-                    Some(chars) if planned.side != Side::Prefix && !planned.ascii => starts_searches(chars),
+                    Some(chars) if !planned.side.starts_at_gate() && !planned.ascii => starts_searches(chars),
                     _ => Box::default(),
                 };
                 patterns.push(Pattern {
@@ -805,10 +807,11 @@ impl Matcher {
                 let Some(re) = pattern.regex() else { continue };
                 let cache = caches[k].get_or_insert_with(|| re.create_cache());
                 // (An ASCII pattern's window starts where the run of ASCII does, not at its gate.)
-                let prefix_gated = self.reaches[k].side == Side::Prefix && !self.reaches[k].ascii;
+                let prefix_gated = self.reaches[k].side.starts_at_gate() && !self.reaches[k].ascii;
                 if prefix_gated || !pattern.starts.is_empty() {
-                    // Every match starts at a known place: at a gate occurrence (each opened one
-                    // of the merged windows at its start), or at one of a few start characters.
+                    // Every match starts at a known place: where a gate occurrence opened one of
+                    // the merged windows (at the occurrence, or the character before it for a
+                    // `Side::Lead` pattern), or at one of a few start characters.
                     // An anchored search from each such place, in order, finds the matches the
                     // window's unanchored search finds (the leftmost start that can match, and
                     // from there the same end). Anchored, the pattern's DFA stays small (no state
@@ -1121,7 +1124,7 @@ mod tests {
             .rules
             .iter()
             .flat_map(|r| r.plans.iter().zip(&r.patterns))
-            .filter(|(p, _)| p.gate.is_some() && !p.ascii && (p.side == Side::Prefix || p.starts.is_some()))
+            .filter(|(p, _)| p.gate.is_some() && !p.ascii && (p.side.starts_at_gate() || p.starts.is_some()))
             .map(|(_, source)| source.as_str())
             .collect();
         let rules: Vec<Rule> = patterns.iter().enumerate().map(|(i, p)| rule(i, &[], &[p])).collect();
@@ -1215,6 +1218,22 @@ mod tests {
         let mut got = Vec::new();
         m.find_within_turns(text, breaks, &mut got);
         got.iter().map(|h| (h.rule, text[h.start..h.end].to_string())).collect()
+    }
+
+    #[test]
+    fn a_pattern_behind_a_leading_character_runs_from_the_character_before_its_gate() {
+        let pattern = "(?:^|[^们司])(催收|讨债)公司";
+        let m = Matcher::new(&[rule(0, &[], &[pattern])]);
+        assert_eq!(m.reaches[0].side, Side::Lead);
+        let whole = regex::Regex::new(pattern).unwrap();
+        // At the start, after an allowed character, after an excluded one, back to back (the
+        // second match's leading character is the first one's last), and at the end.
+        for text in ["催收公司来电", "我们催收公司", "他说催收公司说", "讨债公司讨债公司", "说讨债公司", "司催收公司"]
+        {
+            let want: Vec<(usize, String)> = whole.find_iter(text).map(|x| (0, x.as_str().to_string())).collect();
+            assert_eq!(found(&m, text, &[]), want, "{text}");
+        }
+        assert_eq!(found(&m, "他说催收公司说", &[]), [(0, "说催收公司".to_string())]);
     }
 
     #[test]

@@ -43,6 +43,19 @@ pub(crate) enum Side {
     Suffix,
     /// Every match holds one somewhere: `e-L..s+L`.
     Inner,
+    /// Every match is one character (or the text's start) and then a gate literal: a pattern
+    /// that opens with a look-behind written as a character, `(?:^|[^们司])(催收|讨债)…`, which
+    /// reads "催收 not after 们 or 司". Its matches start at the character before a gate
+    /// occurrence, or at the start of the text when the occurrence is there: `s-1..s+L`.
+    Lead,
+}
+
+impl Side {
+    /// Whether every match starts at the start of the window a gate occurrence opens (the
+    /// occurrence, or the character before it), so the pattern can run anchored from there.
+    pub(crate) fn starts_at_gate(self) -> bool {
+        matches!(self, Side::Prefix | Side::Lead)
+    }
 }
 
 /// A pattern's plan.
@@ -214,7 +227,7 @@ fn drop_redundant(gate: Vec<Vec<u8>>, side: Side) -> Vec<Vec<u8>> {
     let covers = |a: &[u8], b: &[u8]| {
         a.len() < b.len()
             && match side {
-                Side::Prefix => b.starts_with(a),
+                Side::Prefix | Side::Lead => b.starts_with(a),
                 Side::Suffix => b.ends_with(a),
                 Side::Inner => b.windows(a.len()).any(|w| w == a),
             }
@@ -232,7 +245,13 @@ fn drop_redundant(gate: Vec<Vec<u8>>, side: Side) -> Vec<Vec<u8>> {
 pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut candidates: Vec<(Vec<Vec<u8>>, Side)> = Vec::new();
-    for (kind, side) in [(ExtractKind::Prefix, Side::Prefix), (ExtractKind::Suffix, Side::Suffix)] {
+    // A leading character class has no prefix literals worth a gate, but what follows it may.
+    let rest = after_lead(hir);
+    let prefix = match &rest {
+        Some(rest) => (ExtractKind::Prefix, Side::Lead, rest),
+        None => (ExtractKind::Prefix, Side::Prefix, hir),
+    };
+    for (kind, side, hir) in [prefix, (ExtractKind::Suffix, Side::Suffix, hir)] {
         let mut ex = Extractor::new();
         ex.kind(kind).limit_total(MAX_GATE).limit_class(20);
         if let Some(lits) = ex.extract(hir).literals() {
@@ -253,6 +272,22 @@ pub(crate) fn gate_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, Side)> {
         Some(b) if score(&b) <= score(&c) => Some(b),
         _ => Some(c),
     })
+}
+
+/// What follows a pattern's leading `(?:^|[class])`, the one shape of look-behind the lexicons
+/// write (the regex crate has none), or `None` when it does not open that way.
+fn after_lead(hir: &Hir) -> Option<Hir> {
+    use regex_syntax::hir::Look;
+    let HirKind::Concat(parts) = hir.kind() else { return None };
+    let HirKind::Alternation(lead) = parts.first()?.kind() else { return None };
+    match lead.as_slice() {
+        [start, class]
+            if matches!(start.kind(), HirKind::Look(Look::Start)) && matches!(class.kind(), HirKind::Class(_)) =>
+        {
+            Some(Hir::concat(parts[1..].to_vec()))
+        }
+        _ => None,
+    }
 }
 
 /// `lit` without the partial character the extractor leaves when it shortens a literal to stay
@@ -479,6 +514,21 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leading_character_look_behind_gates_on_what_follows_it() {
+        // The class before the words has no literal worth a gate; the words after it do, and
+        // every match starts one character before them (or at the text's start).
+        let p = plan(parse("(?:^|[^们司])(催收|讨债)公司").unwrap());
+        assert_eq!(p.side, Side::Lead);
+        let mut gate: Vec<String> = p.gate.unwrap().iter().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect();
+        gate.sort();
+        assert_eq!(gate, ["催收公司", "讨债公司"]);
+        // Without the look-behind, or with something else in front, the words are a prefix or
+        // an inner gate as before.
+        assert_eq!(plan(parse("(催收|讨债)公司").unwrap()).side, Side::Prefix);
+        assert_ne!(plan(parse("(?:^|[^们司]|们)(催收|讨债)公司").unwrap()).side, Side::Lead);
+    }
 
     #[test]
     fn windows_also_need_the_other_alternations_of_a_pattern() {
