@@ -1222,18 +1222,42 @@ mod tests {
 
     #[test]
     fn a_pattern_behind_a_leading_character_runs_from_the_character_before_its_gate() {
-        let pattern = "(?:^|[^们司])(催收|讨债)公司";
-        let m = Matcher::new(&[rule(0, &[], &[pattern])]);
-        assert_eq!(m.reaches[0].side, Side::Lead);
-        let whole = regex::Regex::new(pattern).unwrap();
-        // At the start, after an allowed character, after an excluded one, back to back (the
-        // second match's leading character is the first one's last), and at the end.
-        for text in ["催收公司来电", "我们催收公司", "他说催收公司说", "讨债公司讨债公司", "说讨债公司", "司催收公司"]
-        {
-            let want: Vec<(usize, String)> = whole.find_iter(text).map(|x| (0, x.as_str().to_string())).collect();
-            assert_eq!(found(&m, text, &[]), want, "{text}");
+        // At the start, after an allowed character, after an excluded one, at the end, and
+        // back to back, where the second occurrence's leading character lies inside the first
+        // match (a whole-text search goes on after that match and finds no second one).
+        let cases = [
+            (
+                "(?:^|[^们司])(催收|讨债)公司",
+                &["催收公司来电", "我们催收公司", "他说催收公司说", "说讨债公司", "司催收公司"][..],
+            ),
+            ("(?:^|[^们])(催收|讨债)", &["催收催收", "他催收催收", "他催收说催收", "们催收"][..]),
+        ];
+        for (pattern, texts) in cases {
+            let m = Matcher::new(&[rule(0, &[], &[pattern])]);
+            assert_eq!(m.reaches[0].side, Side::Lead, "{pattern}");
+            let whole = regex::Regex::new(pattern).unwrap();
+            for text in texts {
+                let want: Vec<(usize, String)> = whole.find_iter(text).map(|x| (0, x.as_str().to_string())).collect();
+                assert_eq!(found(&m, text, &[]), want, "{pattern} in {text}");
+            }
         }
+        let m = Matcher::new(&[rule(0, &[], &["(?:^|[^们司])(催收|讨债)公司"])]);
         assert_eq!(found(&m, "他说催收公司说", &[]), [(0, "说催收公司".to_string())]);
+    }
+
+    #[test]
+    fn what_one_message_rules_out_does_not_carry_over_to_the_next() {
+        // Gated on 你|您 (the twenty characters after it, five of them common, would open more
+        // windows), with those characters as a further set. The first message lacks them, so
+        // its two 你 open no window; that answer is kept for that message only.
+        let pattern = "(你|您)[\\p{Han}]{0,4}[罚诉拘判刑坐牢扣冻封押抓捕审讯报法收钱期]";
+        let m = Matcher::new(&[rule(0, &[], &[pattern])]);
+        assert_eq!(m.reaches[0].side, Side::Prefix);
+        assert_eq!(m.reaches[0].sets.1 - m.reaches[0].sets.0, 1, "one further set");
+        for _ in 0..3 {
+            assert!(found(&m, "你好,你吃了吗", &[]).is_empty());
+            assert_eq!(found(&m, "你的贷款被冻结", &[]), [(0, "你的贷款被冻".to_string())]);
+        }
     }
 
     #[test]
