@@ -55,8 +55,8 @@ struct Pattern {
     compiled: OnceLock<Option<Regex>>,
     /// The characters every match starts with one of ([`plan::Plan::starts`]), for a pattern
     /// gated after its start, as one search per three distinct last bytes (see
-    /// [`starts_searches`]); empty when there are none such, and for a prefix-gated or ASCII
-    /// pattern.
+    /// [`starts_searches`]); empty when there are none such, for a pattern whose matches start
+    /// where its gate opens the window ([`Side::starts_at_gate`]), and for an ASCII pattern.
     starts: Box<[EndSearch]>,
 }
 
@@ -583,8 +583,9 @@ impl Matcher {
                 }
                 reaches.push(Reach { sets: (first, also_sets.len() as u32), ..reach });
                 let source = source.clone();
-                // A prefix gate's occurrences are the starts already; an ASCII pattern's window
-                // is its run of ASCII, most of whose characters could start an ID number.
+                // A prefix or lead gate's occurrences give the starts already; an ASCII
+                // pattern's window is its run of ASCII, most of whose characters could start an
+                // ID number.
                 let starts = match &planned.starts {
                     Some(chars) if !planned.side.starts_at_gate() && !planned.ascii => starts_searches(chars),
                     _ => Box::default(),
